@@ -1,0 +1,7 @@
+"""python -m generator: the same as build.py."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

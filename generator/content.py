@@ -1,0 +1,158 @@
+"""Load hand-written pages from content/: YAML front matter and a Markdown body."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from .inputs import LineDict, parse_yaml, read_text
+from .models import BuildError, PartialDate, Page, Problem
+from .sources import parse_date
+from .urls import slugify
+
+FRONT_MATTER_KEYS = {"title", "summary", "tags", "date", "updated", "draft", "slug"}
+HOME_FILE = "index.md"
+SECTIONS: tuple[Literal["topics", "pages"], ...] = ("topics", "pages")
+
+
+def split_front_matter(text: str, rel: str) -> tuple[LineDict, str, int]:
+    """Split '---' fenced YAML from the body; return (metadata, body, body's first line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise BuildError(
+            [
+                Problem(
+                    rel,
+                    1,
+                    "no front matter",
+                    "start the file with a '---' line, then 'title: ...', then another '---' line",
+                )
+            ]
+        )
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            break
+    else:
+        raise BuildError(
+            [Problem(rel, 1, "front matter is not closed", "add a '---' line after the metadata")]
+        )
+    data = parse_yaml("\n".join(lines[1:index]), rel, first_line=2)
+    if data is None:
+        data = LineDict()
+        data.line, data.key_lines = 1, {}
+    if not isinstance(data, LineDict):
+        raise BuildError([Problem(rel, 2, "front matter must be a mapping of key: value")])
+    return data, "\n".join(lines[index + 1 :]), index + 2
+
+
+def _date(meta: LineDict, key: str, rel: str, problems: list[Problem]) -> PartialDate | None:
+    if meta.get(key) is None:
+        return None
+    try:
+        return parse_date(meta[key])
+    except ValueError as err:
+        problems.append(
+            Problem(rel, meta.key_lines.get(key), f"{key}: {err}", "write it as YYYY-MM-DD")
+        )
+        return None
+
+
+def read_page(path: Path, root: Path, section: Literal["topics", "pages", "home"],
+              max_bytes: int) -> Page:
+    """Read one Markdown page; raise BuildError listing everything wrong with it."""
+    rel = path.relative_to(root).as_posix()
+    text = read_text(path, rel, max_bytes)
+    if not text.strip():
+        raise BuildError([Problem(rel, None, "file is empty", "add front matter and text")])
+    meta, body, body_line = split_front_matter(text, rel)
+    problems: list[Problem] = []
+    for key in sorted(set(meta) - FRONT_MATTER_KEYS):
+        problems.append(
+            Problem(
+                rel,
+                meta.key_lines.get(key),
+                f"unknown front matter key {key!r}",
+                f"known keys: {', '.join(sorted(FRONT_MATTER_KEYS))}",
+            )
+        )
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(Problem(rel, meta.key_lines.get("title", 2), "missing title",
+                                "add 'title: ...' to the front matter"))
+        title = ""
+    summary = meta.get("summary") or ""
+    if not isinstance(summary, str):
+        problems.append(Problem(rel, meta.key_lines.get("summary"), "summary must be text"))
+        summary = ""
+    tags = meta.get("tags") or []
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.split(",")]
+    if not isinstance(tags, list) or not all(isinstance(t, str | int) for t in tags):
+        problems.append(Problem(rel, meta.key_lines.get("tags"), "tags must be a list of words"))
+        tags = []
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        problems.append(Problem(rel, meta.key_lines.get("draft"), "draft must be true or false"))
+        draft = False
+    raw_slug = meta.get("slug", path.stem)
+    slug = slugify(str(raw_slug))
+    if not slug:
+        problems.append(Problem(rel, meta.key_lines.get("slug"), f"cannot make a URL from {raw_slug!r}",
+                                "set 'slug:' to a few plain words"))
+    date = _date(meta, "date", rel, problems)
+    updated = _date(meta, "updated", rel, problems)
+    if problems:
+        raise BuildError(problems)
+    return Page(
+        slug=slug if section != "home" else "",
+        path=rel,
+        section=section,
+        title=title.strip(),
+        summary=summary.strip(),
+        tags=tuple(str(t).strip() for t in tags if str(t).strip()),
+        date=date,
+        updated=updated,
+        draft=draft,
+        body=body,
+        body_line=body_line,
+    )
+
+
+def load_content(
+    root: Path, content_dir: str = "content", *, drafts: bool = False, max_bytes: int = 60_000_000
+) -> tuple[Page | None, list[Page], list[Page]]:
+    """Read content/index.md, content/topics/*.md and content/pages/*.md (all errors together)."""
+    folder = root / content_dir
+    problems: list[Problem] = []
+    home: Page | None = None
+    found: dict[str, list[Page]] = {section: [] for section in SECTIONS}
+    if (folder / HOME_FILE).is_file():
+        try:
+            home = read_page(folder / HOME_FILE, root, "home", max_bytes)
+        except BuildError as err:
+            problems.extend(err.problems)
+    for section in SECTIONS:
+        slugs: dict[str, str] = {}
+        for path in sorted((folder / section).glob("*.md")):
+            try:
+                page = read_page(path, root, section, max_bytes)
+            except BuildError as err:
+                problems.extend(err.problems)
+                continue
+            if page.slug in slugs:
+                problems.append(
+                    Problem(
+                        page.path,
+                        None,
+                        f"URL {section}/{page.slug}/ is already used by {slugs[page.slug]}",
+                        "rename one file or give it its own 'slug:'",
+                    )
+                )
+                continue
+            slugs[page.slug] = page.path
+            if page.draft and not drafts:
+                continue
+            found[section].append(page)
+    if problems:
+        raise BuildError(problems)
+    return home, found["topics"], found["pages"]

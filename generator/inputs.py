@@ -1,0 +1,133 @@
+"""Reading input files safely: size, encoding and YAML problems become located Problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .models import BuildError, Problem
+
+DEFAULT_MAX_BYTES = 60_000_000
+
+
+def read_bytes(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a file, refusing ones too large to be a sane input."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise BuildError(
+            [
+                Problem(
+                    rel,
+                    None,
+                    f"file is {size:,} bytes, over the limit of {max_bytes:,}",
+                    "split it, or raise max_file_bytes in briefing.yaml",
+                )
+            ]
+        )
+    return path.read_bytes()
+
+
+def decode_text(data: bytes, rel: str) -> str:
+    """Decode UTF-8 (a BOM is allowed) or say exactly where it is not."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise BuildError(
+            [
+                Problem(
+                    rel,
+                    line,
+                    f"not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise BuildError(
+            [
+                Problem(
+                    rel,
+                    text.count("\n", 0, nul) + 1,
+                    f"contains a NUL byte (character offset {nul})",
+                    "this is a binary file or a corrupted text file; remove the NUL bytes",
+                )
+            ]
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    return decode_text(read_bytes(path, rel, max_bytes), rel)
+
+
+class LineDict(dict[str, Any]):
+    """A YAML mapping that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records line numbers and refuses duplicate keys."""
+
+    first_line = 1
+    duplicate_keys: list[tuple[str, int]]
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + loader.first_line
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        key_line = key_node.start_mark.line + loader.first_line
+        if not isinstance(key, str):
+            key = str(key)
+        if key in result.key_lines:
+            loader.duplicate_keys.append((key, key_line))
+        result.key_lines[key] = key_line
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)  # type: ignore[arg-type]
+
+
+def parse_yaml(text: str, rel: str, first_line: int = 1) -> Any:
+    """Parse YAML into plain values (mappings as LineDict); errors name file and line."""
+    loader = _LineLoader(text)
+    loader.first_line = first_line
+    loader.duplicate_keys = []
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + first_line if mark else None
+        what = err.problem or "invalid YAML"
+        raise BuildError(
+            [
+                Problem(
+                    rel,
+                    line,
+                    f"malformed YAML: {what}",
+                    "check indentation, and quote values that contain ': ' or start with a symbol",
+                )
+            ]
+        ) from None
+    except yaml.YAMLError as err:
+        raise BuildError([Problem(rel, first_line, f"malformed YAML: {err}")]) from None
+    finally:
+        loader.dispose()
+    if loader.duplicate_keys:
+        raise BuildError(
+            [
+                Problem(rel, line, f"key {key!r} appears twice", "keep one of them")
+                for key, line in loader.duplicate_keys
+            ]
+        )
+    return data

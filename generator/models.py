@@ -1,0 +1,201 @@
+"""The data model every pipeline stage shares: plain, frozen dataclasses."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+SOURCE_KINDS = ("news", "opinion", "editorial", "analysis")
+OPINION_KINDS = ("opinion", "editorial")
+
+BlockKind = Literal["paragraph", "heading", "note", "quote", "list_item"]
+RunStyle = Literal["", "em", "strong", "code", "link", "br"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located so the writer can fix it."""
+
+    file: str
+    line: int | None
+    message: str
+    hint: str = ""
+    level: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        text = f"{where}: {self.level}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class BuildError(Exception):
+    """Raised with every problem found, so a run reports them all at once."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the day, the month or only the year."""
+
+    year: int
+    month: int = 1
+    day: int = 1
+    precision: Literal["day", "month", "year"] = "day"
+
+    @property
+    def iso(self) -> str:
+        if self.precision == "year":
+            return f"{self.year:04d}"
+        if self.precision == "month":
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    @property
+    def display(self) -> str:
+        if self.precision == "year":
+            return str(self.year)
+        month = calendar.month_name[self.month]
+        if self.precision == "month":
+            return f"{month} {self.year}"
+        return f"{self.day} {month} {self.year}"
+
+    @property
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.year, self.month, self.day)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of inline text with one style; the body of a block is a tuple of runs."""
+
+    text: str
+    style: RunStyle = ""
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph, subheading, note, quote or list item of a cleaned article."""
+
+    kind: BlockKind
+    runs: tuple[Run, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join("\n" if r.style == "br" else r.text for r in self.runs)
+
+
+@dataclass(frozen=True)
+class CleanedArticle:
+    """What the cleaner keeps of a raw file, and what it threw away (for diagnostics)."""
+
+    title: str | None
+    blocks: tuple[Block, ...]
+    removed: tuple[str, ...] = ()
+    byline_author: str | None = None
+    byline_date: PartialDate | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(b.text.split()) for b in self.blocks)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source article: its metadata from sources.yaml and its cleaned text."""
+
+    id: str
+    file: str
+    title: str
+    title_origin: Literal["metadata", "headline", "first sentence"]
+    outlet: str | None
+    author: str | None
+    date: PartialDate | None
+    url: str | None
+    kind: str
+    language: str | None
+    tags: tuple[str, ...]
+    note: str | None
+    article: CleanedArticle
+    raw: bytes  # the seed file exactly as saved, published as the "original text"
+    line: int  # where the entry starts in sources.yaml
+
+    @property
+    def raw_sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    @property
+    def is_opinion(self) -> bool:
+        return self.kind in OPINION_KINDS
+
+    @property
+    def url_path(self) -> str:
+        return f"sources/{self.id}/index.html"
+
+    @property
+    def raw_path(self) -> str:
+        return f"sources/{self.id}/original.txt"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A hand-written Markdown page (topic, home overview or a plain page)."""
+
+    slug: str
+    path: str  # relative to the project root, for messages
+    section: Literal["topics", "pages", "home"]
+    title: str
+    summary: str
+    tags: tuple[str, ...]
+    date: PartialDate | None
+    updated: PartialDate | None
+    draft: bool
+    body: str  # Markdown without the front matter
+    body_line: int  # line in the file where the body starts
+
+    @property
+    def url_path(self) -> str:
+        if self.section == "home":
+            return "index.html"
+        return f"{self.section}/{self.slug}/index.html"
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A tag and what carries it; name is the most common spelling."""
+
+    slug: str
+    name: str
+    topics: tuple[Page, ...]
+    sources: tuple[Source, ...]
+
+    @property
+    def url_path(self) -> str:
+        return f"tags/{self.slug}/index.html"
+
+    @property
+    def count(self) -> int:
+        return len(self.topics) + len(self.sources)
+
+
+@dataclass(frozen=True)
+class Site:
+    """The whole linked site in memory: nothing is written until this is complete."""
+
+    sources: tuple[Source, ...]
+    topics: tuple[Page, ...]
+    pages: tuple[Page, ...]
+    home: Page | None
+    tags: tuple[Tag, ...]
+    warnings: tuple[Problem, ...] = field(default=())

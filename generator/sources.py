@@ -1,0 +1,286 @@
+"""Load seeds/: validate sources.yaml against the files beside it, then clean each article."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from .cleaning import CleanHints, clean_article
+from .inputs import LineDict, decode_text, parse_yaml, read_bytes
+from .models import SOURCE_KINDS, BuildError, PartialDate, Problem, Source
+from .urls import is_safe_url, slugify
+
+SOURCES_FILE = "sources.yaml"
+SOURCE_SUFFIXES = (".txt", ".md")
+ENTRY_KEYS = {
+    "id", "file", "title", "outlet", "author", "date", "date_precision", "url", "kind",
+    "language", "tags", "note", "clean",
+}
+REQUIRED_KEYS = ("id", "file", "kind")
+HINT_KEYS = {"cut_before", "cut_after", "drop", "format"}
+TITLE_WORDS_FROM_FIRST_SENTENCE = 14
+_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def parse_date(value: Any, precision: Any = None) -> PartialDate:
+    """Accept a YAML date, 'YYYY-MM-DD', 'YYYY-MM' or 'YYYY'; raise ValueError otherwise."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        parsed = PartialDate(value.year, value.month, value.day)
+    elif isinstance(value, int) and 1000 <= value <= 9999:
+        parsed = PartialDate(value, precision="year")
+    elif isinstance(value, str):
+        match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+        if not match:
+            raise ValueError(f"cannot read {value!r} as a date")
+        year, month, day = match.groups()
+        try:
+            dt.date(int(year), int(month or 1), int(day or 1))
+        except ValueError as err:
+            raise ValueError(f"{value!r} is not a real date ({err})") from None
+        kind = "day" if day else "month" if month else "year"
+        parsed = PartialDate(int(year), int(month or 1), int(day or 1), kind)
+    else:
+        raise ValueError(f"cannot read {value!r} as a date")
+    if precision is not None:
+        if precision not in ("day", "month", "year"):
+            raise ValueError(f"date_precision must be day, month or year, not {precision!r}")
+        order = ["year", "month", "day"]
+        if order.index(precision) > order.index(parsed.precision):
+            raise ValueError(f"date_precision {precision!r} is finer than the date {value!r}")
+        parsed = PartialDate(parsed.year, parsed.month, parsed.day, precision)
+    return parsed
+
+
+def _first_sentence_title(text: str) -> str:
+    sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    words = sentence.split()
+    if len(words) > TITLE_WORDS_FROM_FIRST_SENTENCE:
+        return " ".join(words[:TITLE_WORDS_FROM_FIRST_SENTENCE]) + "\u2026"
+    return sentence
+
+
+def _text_field(entry: LineDict, key: str, rel: str, problems: list[Problem]) -> str | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(
+            Problem(rel, entry.key_lines.get(key, entry.line), f"{key} must be text or null")
+        )
+        return None
+    return value.strip()
+
+
+def _hints(entry: LineDict, rel: str, problems: list[Problem]) -> CleanHints:
+    raw = entry.get("clean")
+    if raw is None:
+        return CleanHints()
+    line = entry.key_lines.get("clean", entry.line)
+    if not isinstance(raw, dict):
+        problems.append(Problem(rel, line, "clean must be a mapping of cleaning hints"))
+        return CleanHints()
+    for key in sorted(set(raw) - HINT_KEYS):
+        problems.append(
+            Problem(rel, line, f"unknown cleaning hint {key!r}", f"known: {', '.join(sorted(HINT_KEYS))}")
+        )
+    drop = raw.get("drop") or []
+    if isinstance(drop, str):
+        drop = [drop]
+    fmt = raw.get("format")
+    if fmt not in (None, "markdown", "text"):
+        problems.append(Problem(rel, line, "clean.format must be 'markdown' or 'text'"))
+        fmt = None
+    return CleanHints(
+        cut_before=raw.get("cut_before"),
+        cut_after=raw.get("cut_after"),
+        drop=tuple(str(d) for d in drop),
+        format=fmt,
+    )
+
+
+def _tags(entry: LineDict, rel: str, problems: list[Problem]) -> tuple[str, ...]:
+    value = entry.get("tags")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(t, str | int) for t in value):
+        problems.append(
+            Problem(rel, entry.key_lines.get("tags", entry.line), "tags must be a list of words")
+        )
+        return ()
+    return tuple(str(t).strip() for t in value if str(t).strip())
+
+
+def load_sources(root: Path, seeds_dir: str = "seeds", max_bytes: int = 60_000_000) -> list[Source]:
+    """Read and check sources.yaml and every seed file; raise BuildError with all problems."""
+    folder = root / seeds_dir
+    rel = f"{seeds_dir}/{SOURCES_FILE}"
+    meta_path = folder / SOURCES_FILE
+    if not meta_path.exists():
+        if not folder.exists() or not any(folder.iterdir()):
+            return []
+        raise BuildError(
+            [Problem(rel, None, "missing", "describe each seed file in seeds/sources.yaml")]
+        )
+    data = parse_yaml(decode_text(read_bytes(meta_path, rel, max_bytes), rel), rel)
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        raise BuildError([Problem(rel, 1, "must be a list of entries, each starting with '- id:'")])
+
+    problems: list[Problem] = []
+    seen_ids: dict[str, int] = {}
+    seen_files: dict[str, int] = {}
+    sources: list[Source] = []
+    for entry in data:
+        if not isinstance(entry, LineDict):
+            problems.append(Problem(rel, None, f"entry {entry!r} is not a mapping"))
+            continue
+        line = entry.line
+        for key in sorted(set(entry) - ENTRY_KEYS):
+            problems.append(
+                Problem(
+                    rel,
+                    entry.key_lines[key],
+                    f"unknown key {key!r}",
+                    f"known keys: {', '.join(sorted(ENTRY_KEYS))}",
+                )
+            )
+        missing = [k for k in REQUIRED_KEYS if entry.get(k) in (None, "")]
+        for key in missing:
+            problems.append(Problem(rel, line, f"entry has no {key!r}", f"add '{key}:' to it"))
+        if missing:
+            continue
+        source_id = str(entry["id"])
+        id_line = entry.key_lines["id"]
+        if not _ID_PATTERN.fullmatch(source_id):
+            problems.append(
+                Problem(
+                    rel,
+                    id_line,
+                    f"id {source_id!r} is not a slug",
+                    f"use lowercase letters, digits and hyphens, e.g. {slugify(source_id)!r}",
+                )
+            )
+            continue
+        if source_id in seen_ids:
+            problems.append(
+                Problem(
+                    rel,
+                    id_line,
+                    f"duplicate id {source_id!r} (first used on line {seen_ids[source_id]})",
+                    "give each source its own id",
+                )
+            )
+            continue
+        seen_ids[source_id] = id_line
+        file_name = str(entry["file"])
+        file_line = entry.key_lines["file"]
+        if "/" in file_name or "\\" in file_name or file_name.startswith(".") or "\x00" in file_name:
+            problems.append(
+                Problem(rel, file_line, f"file {file_name!r} must be a plain name in {seeds_dir}/")
+            )
+            continue
+        if file_name in seen_files:
+            problems.append(
+                Problem(rel, file_line, f"file {file_name!r} is already described on line "
+                        f"{seen_files[file_name]}")
+            )
+            continue
+        seen_files[file_name] = file_line
+        path = folder / file_name
+        if not path.is_file():
+            problems.append(
+                Problem(
+                    rel,
+                    file_line,
+                    f"file {file_name!r} does not exist in {seeds_dir}/",
+                    "fix the name or remove the entry",
+                )
+            )
+            continue
+        kind = entry["kind"]
+        if kind not in SOURCE_KINDS:
+            problems.append(
+                Problem(
+                    rel,
+                    entry.key_lines["kind"],
+                    f"kind {kind!r} is not one of {', '.join(SOURCE_KINDS)}",
+                )
+            )
+            continue
+        date = None
+        if entry.get("date") is not None:
+            try:
+                date = parse_date(entry["date"], entry.get("date_precision"))
+            except ValueError as err:
+                problems.append(
+                    Problem(rel, entry.key_lines["date"], str(err), "write dates as YYYY-MM-DD, "
+                            "YYYY-MM or YYYY")
+                )
+                continue
+        url = _text_field(entry, "url", rel, problems)
+        if url and not (is_safe_url(url) and url.startswith(("http://", "https://"))):
+            problems.append(
+                Problem(rel, entry.key_lines["url"], f"url {url!r} must be an http(s) address")
+            )
+            url = None
+        hints = _hints(entry, rel, problems)
+        try:
+            raw_bytes = read_bytes(path, f"{seeds_dir}/{file_name}", max_bytes)
+            raw = decode_text(raw_bytes, f"{seeds_dir}/{file_name}")
+        except BuildError as err:
+            problems.extend(err.problems)
+            continue
+        if not raw.strip():
+            problems.append(
+                Problem(f"{seeds_dir}/{file_name}", None, "file is empty",
+                        "paste the article text into it, or remove it and its entry")
+            )
+            continue
+        fmt = hints.format or ("markdown" if file_name.endswith(".md") else None)
+        article = clean_article(raw, markdown=None if fmt is None else fmt == "markdown", hints=hints)
+        title = _text_field(entry, "title", rel, problems)
+        origin = "metadata"
+        if title is None and article.title:
+            title, origin = article.title, "headline"
+        elif title is None:
+            title, origin = _first_sentence_title(article.text), "first sentence"
+        author = _text_field(entry, "author", rel, problems) or article.byline_author
+        sources.append(
+            Source(
+                id=source_id,
+                file=file_name,
+                title=title,
+                title_origin=origin,  # type: ignore[arg-type]
+                outlet=_text_field(entry, "outlet", rel, problems),
+                author=author,
+                date=date or article.byline_date,
+                url=url,
+                kind=kind,
+                language=_text_field(entry, "language", rel, problems),
+                tags=_tags(entry, rel, problems),
+                note=_text_field(entry, "note", rel, problems),
+                article=article,
+                raw=raw_bytes,
+                line=line,
+            )
+        )
+
+    described = set(seen_files)
+    for path in sorted(folder.iterdir()):
+        if path.suffix in SOURCE_SUFFIXES and path.name not in described:
+            problems.append(
+                Problem(
+                    f"{seeds_dir}/{path.name}",
+                    None,
+                    f"seed file has no entry in {SOURCES_FILE}",
+                    f"add an entry with 'file: {path.name}' to {rel}",
+                )
+            )
+    if problems:
+        raise BuildError(problems)
+    return sources

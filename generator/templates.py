@@ -1,0 +1,56 @@
+"""The Jinja environment: autoescaping, StrictUndefined, theme override, relative URLs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+
+from .models import BuildError, Problem
+from .urls import relative_url
+
+DEFAULT_THEME = "default"
+
+
+def theme_dirs(root: Path, theme: str) -> list[Path]:
+    """The site's theme first, then the default theme it may override."""
+    names = [theme] if theme == DEFAULT_THEME else [theme, DEFAULT_THEME]
+    dirs = [root / "themes" / name for name in names]
+    missing = [d for d in dirs if not d.is_dir()]
+    if missing:
+        raise BuildError(
+            [
+                Problem(
+                    "briefing.yaml",
+                    None,
+                    f"theme folder {missing[0].relative_to(root).as_posix()} does not exist",
+                    "set 'theme:' to a folder name under themes/",
+                )
+            ]
+        )
+    return dirs
+
+
+@pass_context
+def _url(context: Context, target: str) -> str:
+    """Relative link from the page being rendered to another output path."""
+    return relative_url(context["page_path"], target)
+
+
+def make_environment(dirs: list[Path]) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([str(d / "templates") for d in dirs]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["url"] = _url
+    return env
+
+
+def render(env: Environment, template: str, page_path: str, **context: Any) -> str:
+    return env.get_template(template).render(page_path=page_path, **context)

@@ -1,0 +1,49 @@
+"""URL helpers: safe schemes, relative links between output pages, slugs."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from urllib.parse import urlsplit
+
+from slugify import slugify as _slugify
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+MAX_SLUG_LENGTH = 80
+
+
+def is_safe_url(url: str) -> bool:
+    """Allow http(s), mailto and scheme-less (relative) URLs; refuse javascript:, data: etc."""
+    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", url)
+    if cleaned.startswith("//"):
+        return True  # protocol-relative: http or https
+    scheme = urlsplit(cleaned).scheme.lower()
+    return scheme == "" or scheme in SAFE_SCHEMES
+
+
+def relative_url(from_page: str, target: str) -> str:
+    """Link from one output file to another by a relative path (works in subfolders, file://).
+
+    Both are paths inside the output folder, such as 'topics/x/index.html'. A target
+    ending in '/' is a folder; its index.html is linked so file:// viewing works.
+    """
+    fragment = ""
+    if "#" in target:
+        target, fragment = target.split("#", 1)
+        fragment = "#" + fragment
+    if not target:
+        return fragment or "#"
+    if target.endswith("/"):
+        target += "index.html"
+    start = posixpath.dirname(from_page) or "."
+    return posixpath.relpath(target, start) + fragment
+
+
+def slugify(text: str) -> str:
+    """A URL- and file-safe slug; non-Latin letters are transliterated, length bounded."""
+    return _slugify(text, max_length=MAX_SLUG_LENGTH, word_boundary=True, save_order=True)
+
+
+def unicode_slug(text: str) -> str:
+    """A slug that keeps letters of any script readable (for tags)."""
+    return _slugify(text, allow_unicode=True, max_length=MAX_SLUG_LENGTH, word_boundary=True)
