@@ -166,9 +166,12 @@ class Page:
 
     @property
     def url_path(self) -> str:
+        """Topics under topics/, plain pages at the top level (about/), home at the root."""
         if self.section == "home":
             return "index.html"
-        return f"{self.section}/{self.slug}/index.html"
+        if self.section == "pages":
+            return f"{self.slug}/index.html"
+        return f"topics/{self.slug}/index.html"
 
 
 @dataclass(frozen=True)
@@ -199,3 +202,16 @@ class Site:
     home: Page | None
     tags: tuple[Tag, ...]
     warnings: tuple[Problem, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One `[@id]` or `[@id "quote"]` in a page, as numbered in reading order."""
+
+    page: Page
+    line: int | None
+    source_id: str
+    number: int  # the source's number on this page; a source cited twice keeps it
+    marker_id: str  # id of the superscript marker, e.g. "cite-3"
+    quote: str | None
+    passage_id: str | None  # id of the highlighted passage on the source page

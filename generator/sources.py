@@ -56,7 +56,8 @@ def parse_date(value: Any, precision: Any = None) -> PartialDate:
 
 
 def _first_sentence_title(text: str) -> str:
-    sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    # A sentence ends at . ! ? followed by a capital, so "U.S. has" does not end one.
+    sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z\"\u201c])", text.strip(), maxsplit=1)[0]
     words = sentence.split()
     if len(words) > TITLE_WORDS_FROM_FIRST_SENTENCE:
         return " ".join(words[:TITLE_WORDS_FROM_FIRST_SENTENCE]) + "\u2026"

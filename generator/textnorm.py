@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 # Typographic variants a scrape or a writer may use interchangeably.
@@ -29,7 +30,8 @@ _PUNCTUATION_FOLD = str.maketrans(
     }
 )
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -51,3 +53,41 @@ def match_form(text: str) -> str:
 def loose_form(text: str) -> str:
     """match_form, case-folded too: for comparing headlines, not for verifying quotes."""
     return match_form(text).casefold()
+
+
+def passage_id(source_id: str, quote: str) -> str:
+    """A stable id for a quoted passage: the same quote of the same source, the same id."""
+    digest = hashlib.sha1(f"{source_id}\x00{quote_form(quote)}".encode()).hexdigest()
+    return f"q-{digest[:10]}"
+
+
+def match_form_with_map(text: str) -> tuple[str, list[int]]:
+    """match_form of text, plus for each of its characters the index it came from.
+
+    Whitespace is collapsed and dropped around dashes, so 'a—b' and 'a - b' compare equal.
+    """
+    out: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char in _INVISIBLE_CHARS:
+            continue
+        char = char.translate(_PUNCTUATION_FOLD)
+        if char.isspace():
+            if out and out[-1] not in (" ", "-"):
+                out.append(" ")
+                origin.append(index)
+            continue
+        if char == "-" and out and out[-1] == " ":
+            out.pop()
+            origin.pop()
+        out.append(char)
+        origin.append(index)
+    if out and out[-1] == " ":
+        out.pop()
+        origin.pop()
+    return "".join(out), origin
+
+
+def quote_form(text: str) -> str:
+    """The form a quote and a source text are compared in."""
+    return match_form_with_map(text)[0]

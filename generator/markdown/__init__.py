@@ -1,0 +1,51 @@
+"""The Markdown parser for hand-written pages and the rendering of one page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from ..models import Citation, Page, Problem
+from ..urls import is_safe_url, slugify
+from .citations import citations_plugin
+from .state import ENV_KEY, DocumentState, Lookup
+from .wikilinks import wikilinks_plugin
+
+__all__ = ["Lookup", "Rendered", "make_markdown", "render_page"]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A page's HTML and what it refers to; checks, backlinks and feeds work on this."""
+
+    page: Page
+    html: str
+    citations: tuple[Citation, ...]
+    links: tuple[Page, ...]
+    problems: tuple[Problem, ...]
+
+
+def make_markdown(*, allow_raw_html: bool = False) -> MarkdownIt:
+    """Build the parser; raw HTML stays off unless the site allows it."""
+    md = (
+        MarkdownIt("commonmark", {"html": allow_raw_html})
+        .enable("table")
+        .enable("strikethrough")
+        .use(footnote_plugin)
+        .use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify)
+        .use(citations_plugin)
+        .use(wikilinks_plugin)
+    )
+    # Only http(s), mailto and relative links; markdown-it's default would allow e.g. ftp:.
+    md.validateLink = is_safe_url  # type: ignore[method-assign]
+    return md
+
+
+def render_page(md: MarkdownIt, page: Page, page_path: str, lookup: Lookup) -> Rendered:
+    """Render one page's Markdown, collecting its citations, links and problems."""
+    doc = DocumentState(page=page, page_path=page_path, lookup=lookup)
+    html = md.render(page.body, {ENV_KEY: doc})
+    return Rendered(page, html, tuple(doc.citations), tuple(doc.links), tuple(doc.problems))

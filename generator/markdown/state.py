@@ -1,0 +1,72 @@
+"""Per-document state the plugins share, kept under one typed key in markdown-it's env."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import Citation, Page, Problem, Source
+
+ENV_KEY = "briefing"
+
+
+@dataclass
+class Lookup:
+    """What a document may refer to: sources by id or file stem, pages by slug/title/file."""
+
+    sources: dict[str, Source] = field(default_factory=dict)
+    pages: dict[str, Page] = field(default_factory=dict)  # case-folded slug and title
+    files: dict[str, Page] = field(default_factory=dict)  # content file name, e.g. taiwan.md
+
+    @classmethod
+    def build(cls, sources: tuple[Source, ...], pages: list[Page]) -> Lookup:
+        lookup = cls()
+        for source in sources:
+            lookup.sources[source.id] = source
+        for source in sources:
+            lookup.sources.setdefault(source.file.rsplit(".", 1)[0], source)
+        for page in pages:
+            lookup.pages.setdefault(page.slug.casefold(), page)
+            lookup.pages.setdefault(page.title.casefold(), page)
+            lookup.files.setdefault(page.path.rsplit("/", 1)[-1], page)
+        return lookup
+
+    def suggest_sources(self, wrong: str) -> list[str]:
+        ids = sorted({s.id for s in self.sources.values()})
+        return difflib.get_close_matches(wrong, ids, n=3, cutoff=0.4)
+
+    def suggest_pages(self, wrong: str) -> list[str]:
+        names = sorted({p.title for p in self.pages.values()} | {p.slug for p in self.pages.values()})
+        return difflib.get_close_matches(wrong, names, n=3, cutoff=0.4) or difflib.get_close_matches(
+            wrong.casefold(), [n.casefold() for n in names], n=3, cutoff=0.4
+        )
+
+
+@dataclass
+class DocumentState:
+    """Inputs and outputs of rendering one page."""
+
+    page: Page
+    page_path: str  # the output path the HTML will live at, for relative links
+    lookup: Lookup
+    citations: list[Citation] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=dict)  # source id -> marker number
+    links: list[Page] = field(default_factory=list)  # pages this one links to
+    problems: list[Problem] = field(default_factory=list)
+
+    def line(self, block_line: int | None, offset: int = 0) -> int | None:
+        """A file line from a 0-based line in the Markdown body."""
+        if block_line is None:
+            return None
+        return self.page.body_line + block_line + offset
+
+    def problem(self, line: int | None, message: str, hint: str = "") -> None:
+        problem = Problem(self.page.path, line, message, hint)
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+
+def get_state(env: Any) -> DocumentState | None:
+    state = env.get(ENV_KEY) if isinstance(env, dict) else None
+    return state if isinstance(state, DocumentState) else None
