@@ -1,0 +1,57 @@
+"""Shared fixtures: the real repository site built once, and disposable project copies."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import build
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_PARTS = ("seeds", "content", "themes", "briefing.yaml")
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own content built into a temporary folder."""
+    out = tmp_path_factory.mktemp("site") / "output"
+    build(ROOT, out)
+    return out
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A writable copy of the repository's inputs, to break on purpose."""
+    dest = tmp_path / "project"
+    dest.mkdir()
+    for part in PROJECT_PARTS:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        else:
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run build.py as a user would, capturing its output."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def tree_digest(folder: Path) -> dict[str, bytes]:
+    """Every file under folder with its bytes, to compare two trees exactly."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
