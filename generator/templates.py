@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+    pass_context,
+    select_autoescape,
+)
 from jinja2.runtime import Context
 
 from .models import BuildError, Problem
@@ -53,4 +62,26 @@ def make_environment(dirs: list[Path]) -> Environment:
 
 
 def render(env: Environment, template: str, page_path: str, **context: Any) -> str:
-    return env.get_template(template).render(page_path=page_path, **context)
+    """Render a template; a broken theme template is reported with its file and line."""
+    try:
+        return env.get_template(template).render(page_path=page_path, **context)
+    except TemplateSyntaxError as err:
+        where = err.filename or err.name or template
+        raise BuildError(
+            [Problem(_theme_relative(where), err.lineno, f"template error: {err.message}")]
+        ) from None
+    except TemplateNotFound as err:
+        raise BuildError(
+            [Problem(f"themes/*/templates/{err.name}", None, "template not found",
+                     "copy it from themes/default/templates/ into your theme")]
+        ) from None
+    except UndefinedError as err:
+        raise BuildError(
+            [Problem(f"templates/{template}", None, f"template error: {err.message}",
+                     "check the variable names the template uses")]
+        ) from None
+
+
+def _theme_relative(filename: str) -> str:
+    parts = Path(filename).parts
+    return "/".join(parts[parts.index("themes"):]) if "themes" in parts else filename
