@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import Settings, load_settings
 from .content import load_content
-from .models import BuildError, Problem, Site
+from .models import BuildError, Page, Problem, Site, Source
 from .output import check_output_dir, write_site
 from .render import render_site
 from .site import link_site
@@ -30,14 +30,18 @@ class BuildResult:
     warnings: tuple[Problem, ...]
 
 
-def load_site(root: Path, *, drafts: bool = False, base_url: str | None = None
-              ) -> tuple[Settings, Site]:
+def load_site(
+    root: Path, *, drafts: bool = False, base_url: str | None = None
+) -> tuple[Settings, Site]:
     """Load and link every input; raise BuildError listing all problems found."""
     settings = load_settings(root)
     if base_url:
         settings = replace(settings, url=base_url)
     problems: list[Problem] = []
-    sources, home, topics, pages = [], None, [], []
+    sources: list[Source] = []
+    home: Page | None = None
+    topics: list[Page] = []
+    pages: list[Page] = []
     try:
         sources = load_sources(root, max_bytes=settings.max_file_bytes)
     except BuildError as err:
@@ -51,8 +55,9 @@ def load_site(root: Path, *, drafts: bool = False, base_url: str | None = None
     return settings, link_site(sources, home, topics, pages)
 
 
-def build(root: Path, out: Path | None = None, *, drafts: bool = False,
-          base_url: str | None = None) -> BuildResult:
+def build(
+    root: Path, out: Path | None = None, *, drafts: bool = False, base_url: str | None = None
+) -> BuildResult:
     """Build the site under root into out (default root/output)."""
     started = time.perf_counter()
     root = root.resolve()

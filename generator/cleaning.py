@@ -28,15 +28,22 @@ MAX_QUESTION_HEADING_WORDS = 12
 # A teaser's blurb is one short paragraph.
 MAX_BLURB_WORDS = 80
 
-_TERMINAL = tuple('.!?:;"\u201d\u2019\')]\u2026*')
+_TERMINAL = tuple(".!?:;\"\u201d\u2019')]\u2026*")
 _OPEN_QUOTES = "\"'\u201c\u2018\u00ab"
 _CONTINUATION_ENDINGS = frozenset(
     "a an the and or but nor of to in on at by for with from as that which who whose had has "
     "have was were is are be been its their his her our your this these those than into".split()
 )
 _CRUMB_SEPARATORS = re.compile(r"\s*(?:[>/|\u00bb\u203a\u2022\u00b7]|\s)\s*")
-_DATE_FORMATS = ("%d %B %Y", "%B %d, %Y", "%B %d %Y", "%d %b %Y", "%b %d, %Y", "%b. %d, %Y",
-                 "%Y-%m-%d")
+_DATE_FORMATS = (
+    "%d %B %Y",
+    "%B %d, %Y",
+    "%B %d %Y",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%b. %d, %Y",
+    "%Y-%m-%d",
+)
 _MARKDOWN_SIGNS = re.compile(r"(?m)^#{1,6} \S|\*\*[^*\n]+\*\*|\[[^\]\n]+\]\([^)\s]+\)")
 _BULLET = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+")
 
@@ -383,7 +390,11 @@ def _merge_runs(runs: list[Run]) -> tuple[Run, ...]:
     merged: list[Run] = []
     for run in runs:
         previous = merged[-1] if merged else None
-        if previous and run.style != "br" and (run.style, run.href) == (previous.style, previous.href):
+        if (
+            previous
+            and run.style != "br"
+            and (run.style, run.href) == (previous.style, previous.href)
+        ):
             merged[-1] = Run(previous.text + run.text, run.style, run.href)
         else:
             merged.append(run)

@@ -31,20 +31,40 @@ def make_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--root", type=Path, default=Path("."), metavar="DIR",
-                        help="project folder holding seeds/, content/, themes/ (default: .)")
-    parser.add_argument("-o", "--output", type=Path, metavar="DIR",
-                        help="where to write the site (default: ROOT/output)")
-    parser.add_argument("--clean", action="store_true",
-                        help="first remove leftovers of interrupted builds beside the output folder")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="project folder holding seeds/, content/, themes/ (default: .)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="where to write the site (default: ROOT/output)",
+    )
+    parser.add_argument(
+        "--clean",
+        action="store_true",
+        help="first remove leftovers of interrupted builds beside the output folder",
+    )
     parser.add_argument("--drafts", action="store_true", help="include pages marked 'draft: true'")
-    parser.add_argument("--base-url", metavar="URL",
-                        help="absolute URL the site will be served from (overrides 'url' in "
-                             "briefing.yaml); used for canonical links")
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="absolute URL the site will be served from (overrides 'url' in "
+        "briefing.yaml); used for canonical links",
+    )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    verbosity.add_argument("-v", "--verbose", action="store_true",
-                           help="print each stage, and tracebacks of internal errors")
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print each stage, and tracebacks of internal errors",
+    )
     parser.add_argument("--version", action="version", version=f"briefing {__version__}")
     return parser
 
@@ -87,14 +107,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.verbose:
             traceback.print_exc()
         else:
-            print("run again with -v for the traceback, and please report it to "
-                  f"{REPORT_URL}", file=sys.stderr)
+            print(
+                f"run again with -v for the traceback, and please report it to {REPORT_URL}",
+                file=sys.stderr,
+            )
         return EXIT_CONTENT_ERROR
     if not args.quiet:
         for warning in result.warnings:
             print(warning, file=sys.stderr)
         site = result.site
-        print(f"built {len(site.topics)} topics, {len(site.sources)} sources, "
-              f"{len(site.tags)} tags: {result.files_written} files written to {out} "
-              f"in {result.seconds:.2f} s")
+        print(
+            f"built {len(site.topics)} topics, {len(site.sources)} sources, "
+            f"{len(site.tags)} tags: {result.files_written} files written to {out} "
+            f"in {result.seconds:.2f} s"
+        )
     return EXIT_OK

@@ -6,8 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import BuildError, Problem
 from .inputs import parse_yaml, read_text
+from .models import BuildError, Problem
 
 SETTINGS_FILE = "briefing.yaml"
 
@@ -46,7 +46,9 @@ def load_settings(root: Path) -> Settings:
         line = getattr(data, "key_lines", {}).get(key)
         if key not in fields:
             problems.append(
-                Problem(rel, line, f"unknown setting {key!r}", f"known settings: {', '.join(fields)}")
+                Problem(
+                    rel, line, f"unknown setting {key!r}", f"known settings: {', '.join(fields)}"
+                )
             )
             continue
         optional = key in ("url", "author")

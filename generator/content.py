@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from .inputs import LineDict, parse_yaml, read_text
-from .models import BuildError, PartialDate, Page, Problem
+from .models import BuildError, Page, PartialDate, Problem
 from .sources import parse_date
 from .urls import slugify
 
@@ -57,8 +57,9 @@ def _date(meta: LineDict, key: str, rel: str, problems: list[Problem]) -> Partia
         return None
 
 
-def read_page(path: Path, root: Path, section: Literal["topics", "pages", "home"],
-              max_bytes: int) -> Page:
+def read_page(
+    path: Path, root: Path, section: Literal["topics", "pages", "home"], max_bytes: int
+) -> Page:
     """Read one Markdown page; raise BuildError listing everything wrong with it."""
     rel = path.relative_to(root).as_posix()
     text = read_text(path, rel, max_bytes)
@@ -77,8 +78,14 @@ def read_page(path: Path, root: Path, section: Literal["topics", "pages", "home"
         )
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
-        problems.append(Problem(rel, meta.key_lines.get("title", 2), "missing title",
-                                "add 'title: ...' to the front matter"))
+        problems.append(
+            Problem(
+                rel,
+                meta.key_lines.get("title", 2),
+                "missing title",
+                "add 'title: ...' to the front matter",
+            )
+        )
         title = ""
     summary = meta.get("summary") or ""
     if not isinstance(summary, str):
@@ -97,8 +104,14 @@ def read_page(path: Path, root: Path, section: Literal["topics", "pages", "home"
     raw_slug = meta.get("slug", path.stem)
     slug = slugify(str(raw_slug))
     if not slug:
-        problems.append(Problem(rel, meta.key_lines.get("slug"), f"cannot make a URL from {raw_slug!r}",
-                                "set 'slug:' to a few plain words"))
+        problems.append(
+            Problem(
+                rel,
+                meta.key_lines.get("slug"),
+                f"cannot make a URL from {raw_slug!r}",
+                "set 'slug:' to a few plain words",
+            )
+        )
     date = _date(meta, "date", rel, problems)
     updated = _date(meta, "updated", rel, problems)
     if problems:

@@ -30,8 +30,14 @@ def check_output_dir(out: Path, root: Path) -> None:
                 break
     if reason:
         raise BuildError(
-            [Problem(str(out), None, f"refusing to use this output folder: it {reason}",
-                     "choose a folder of its own, such as output/")]
+            [
+                Problem(
+                    str(out),
+                    None,
+                    f"refusing to use this output folder: it {reason}",
+                    "choose a folder of its own, such as output/",
+                )
+            ]
         )
     if out.exists() and not out.is_dir():
         raise BuildError([Problem(str(out), None, "output path exists and is not a folder")])

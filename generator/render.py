@@ -35,8 +35,14 @@ def render_markdown(site: Site, settings: Settings) -> Linked:
     linked, problems = resolve(site, rendered)
     for page in site.pages:
         if page.slug in RESERVED_PAGE_SLUGS:
-            problems.append(Problem(page.path, None, f"the URL {page.slug}/ is reserved",
-                                    "rename the file or set another 'slug:'"))
+            problems.append(
+                Problem(
+                    page.path,
+                    None,
+                    f"the URL {page.slug}/ is reserved",
+                    "rename the file or set another 'slug:'",
+                )
+            )
     if problems:
         raise BuildError(problems)
     return linked
@@ -90,8 +96,13 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
             backlinks=linked.backlinks.get(topic.path, []),
             related=linked.related.get(topic.path, []),
         )
-    page("sources/index.html", "sources.html", title="Sources", sources=site.sources,
-         cited_in=linked.cited_in)
+    page(
+        "sources/index.html",
+        "sources.html",
+        title="Sources",
+        sources=site.sources,
+        cited_in=linked.cited_in,
+    )
     for source in site.sources:
         passages = linked.passages.get(source.id, [])
         pieces = [
@@ -120,8 +131,14 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
     for tag in site.tags:
         page(tag.url_path, "tag.html", title=f"Tag: {tag.name}", tag=tag)
     for plain in site.pages:
-        page(plain.url_path, "page.html", title=plain.title, page=plain, body=body(plain),
-             cited=linked.sources_list(plain, sources_by_id))
+        page(
+            plain.url_path,
+            "page.html",
+            title=plain.title,
+            page=plain,
+            body=body(plain),
+            cited=linked.sources_list(plain, sources_by_id),
+        )
     files["graph.json"] = (
         json.dumps(graph_data(site, linked), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     ).encode("utf-8")

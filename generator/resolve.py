@@ -6,7 +6,6 @@ Works on data only (Site + Rendered pages); problems are returned, never printed
 from __future__ import annotations
 
 import difflib
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -14,7 +13,7 @@ from typing import Any, Literal
 from .markdown import Rendered
 from .models import Block, Citation, CleanedArticle, Page, Problem, Run, Site, Source
 from .site import tag_slug
-from .textnorm import match_form_with_map, quote_form
+from .textnorm import match_form_with_map, quote_form, split_sentences
 
 MAX_RELATED = 5
 
@@ -103,19 +102,23 @@ def locate_quote(article: CleanedArticle, quote: str) -> tuple[int, int, int] | 
 
 
 def _closest_passage(article: CleanedArticle, quote: str) -> str | None:
-    sentences = [
-        s for block in article.blocks for s in re.split(r"(?<=[.!?\u201d\"])\s+", block.text) if s
-    ]
-    wanted = quote_form(quote)
-    best, best_ratio = None, 0.0
-    for sentence in sentences:
-        matcher = difflib.SequenceMatcher(None, wanted, quote_form(sentence), autojunk=False)
-        if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
-            continue
-        ratio = matcher.ratio()
-        if ratio > best_ratio:
-            best, best_ratio = sentence, ratio
-    return best
+    """The sentence covering most of the quote's words in order (ties: the shortest)."""
+    wanted = quote_form(quote).split()
+    if not wanted:
+        return None
+    best: tuple[float, int] | None = None
+    best_sentence = None
+    for block in article.blocks:
+        for sentence in split_sentences(block.text):
+            words = quote_form(sentence).split()
+            if not words:
+                continue
+            matcher = difflib.SequenceMatcher(None, wanted, words, autojunk=False)
+            covered = sum(b.size for b in matcher.get_matching_blocks()) / len(wanted)
+            score = (covered, -len(words))
+            if best is None or score > best:
+                best, best_sentence = score, sentence
+    return best_sentence
 
 
 def _quote_problem(citation: Citation, source: Source) -> Problem:
@@ -123,9 +126,12 @@ def _quote_problem(citation: Citation, source: Source) -> Problem:
     wanted = quote_form(citation.quote or "")
     where = f"[@{source.id}]"
     if article.title and wanted in quote_form(article.title):
-        return Problem(citation.page.path, citation.line,
-                       f"quote {citation.quote!r} is in the headline of {where}, not its text",
-                       "quote the article's body, or cite the source without a quote")
+        return Problem(
+            citation.page.path,
+            citation.line,
+            f"quote {citation.quote!r} is in the headline of {where}, not its text",
+            "quote the article's body, or cite the source without a quote",
+        )
     for line in article.removed:
         if wanted and wanted in quote_form(line):
             return Problem(
@@ -175,8 +181,11 @@ def block_pieces(block: Block, passages: list[Passage]) -> list[Piece]:
         position = offset
         for cut in cuts:
             if cut > position and run.style != "br":
-                pieces.append(Piece("run", Run(run.text[position - offset : cut - offset],
-                                               run.style, run.href)))
+                pieces.append(
+                    Piece(
+                        "run", Run(run.text[position - offset : cut - offset], run.style, run.href)
+                    )
+                )
             pieces.extend(events.pop(cut))
             position = cut
         if run.style == "br":
@@ -239,7 +248,8 @@ def related_topics(topics: tuple[Page, ...], linked: Linked) -> dict[str, list[P
     """Rank other topics by shared sources (weighted double) and shared tags."""
     cited = {
         t.path: {c.source_id for c in linked.rendered[t.path].citations}
-        for t in topics if t.path in linked.rendered
+        for t in topics
+        if t.path in linked.rendered
     }
     tags = {t.path: {tag_slug(name) for name in t.tags} for t in topics}
     result: dict[str, list[Page]] = {}
@@ -262,29 +272,56 @@ def graph_data(site: Site, linked: Linked) -> dict[str, Any]:
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
     for topic in site.topics:
-        nodes.append({"id": f"topic:{topic.slug}", "type": "topic", "label": topic.title,
-                      "url": topic.url_path})
+        nodes.append(
+            {
+                "id": f"topic:{topic.slug}",
+                "type": "topic",
+                "label": topic.title,
+                "url": topic.url_path,
+            }
+        )
     for source in site.sources:
-        nodes.append({"id": f"source:{source.id}", "type": "source", "label": source.title,
-                      "kind": source.kind, "url": source.url_path})
+        nodes.append(
+            {
+                "id": f"source:{source.id}",
+                "type": "source",
+                "label": source.title,
+                "kind": source.kind,
+                "url": source.url_path,
+            }
+        )
     for tag in site.tags:
-        nodes.append({"id": f"tag:{tag.slug}", "type": "tag", "label": tag.name,
-                      "url": tag.url_path})
+        nodes.append(
+            {"id": f"tag:{tag.slug}", "type": "tag", "label": tag.name, "url": tag.url_path}
+        )
         for topic in tag.topics:
-            edges.append({"source": f"topic:{topic.slug}", "target": f"tag:{tag.slug}",
-                          "type": "tagged"})
+            edges.append(
+                {"source": f"topic:{topic.slug}", "target": f"tag:{tag.slug}", "type": "tagged"}
+            )
         for source in tag.sources:
-            edges.append({"source": f"source:{source.id}", "target": f"tag:{tag.slug}",
-                          "type": "tagged"})
+            edges.append(
+                {"source": f"source:{source.id}", "target": f"tag:{tag.slug}", "type": "tagged"}
+            )
     for topic in site.topics:
         doc = linked.rendered.get(topic.path)
         if doc is None:
             continue
         for source_id, weight in sorted(Counter(c.source_id for c in doc.citations).items()):
-            edges.append({"source": f"topic:{topic.slug}", "target": f"source:{source_id}",
-                          "type": "cites", "weight": weight})
+            edges.append(
+                {
+                    "source": f"topic:{topic.slug}",
+                    "target": f"source:{source_id}",
+                    "type": "cites",
+                    "weight": weight,
+                }
+            )
         for target in doc.links:
             if target.section == "topics":
-                edges.append({"source": f"topic:{topic.slug}", "target": f"topic:{target.slug}",
-                              "type": "links"})
+                edges.append(
+                    {
+                        "source": f"topic:{topic.slug}",
+                        "target": f"topic:{target.slug}",
+                        "type": "links",
+                    }
+                )
     return {"nodes": nodes, "edges": edges}

@@ -15,8 +15,11 @@ def tag_slug(name: str) -> str:
 
 def newest_first(sources: list[Source] | tuple[Source, ...]) -> list[Source]:
     """Dated sources newest first, then undated ones, each group by title."""
-    dated = sorted((s for s in sources if s.date), key=lambda s: (s.date.sort_key, s.id),  # type: ignore[union-attr]
-                   reverse=True)
+    dated = sorted(
+        (s for s in sources if s.date),
+        key=lambda s: (s.date.sort_key, s.id),  # type: ignore[union-attr]
+        reverse=True,
+    )
     undated = sorted((s for s in sources if not s.date), key=lambda s: (s.title.casefold(), s.id))
     return dated + undated
 
@@ -35,8 +38,14 @@ def build_tags(sources: list[Source], topics: list[Page]) -> tuple[list[Tag], li
         for name in dict.fromkeys(topic.tags):
             slug = tag_slug(name)
             if not slug:
-                problems.append(Problem(topic.path, None, f"tag {name!r} has no letters or digits",
-                                        "use a word as a tag"))
+                problems.append(
+                    Problem(
+                        topic.path,
+                        None,
+                        f"tag {name!r} has no letters or digits",
+                        "use a word as a tag",
+                    )
+                )
                 continue
             spellings[slug][name] += 1
             if topic not in tagged_topics[slug]:
@@ -45,9 +54,14 @@ def build_tags(sources: list[Source], topics: list[Page]) -> tuple[list[Tag], li
         for name in dict.fromkeys(source.tags):
             slug = tag_slug(name)
             if not slug:
-                problems.append(Problem("seeds/sources.yaml", source.line,
-                                        f"tag {name!r} has no letters or digits",
-                                        "use a word as a tag"))
+                problems.append(
+                    Problem(
+                        "seeds/sources.yaml",
+                        source.line,
+                        f"tag {name!r} has no letters or digits",
+                        "use a word as a tag",
+                    )
+                )
                 continue
             spellings[slug][name] += 1
             if source not in tagged_sources[slug]:

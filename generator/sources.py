@@ -5,18 +5,30 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .cleaning import CleanHints, clean_article
 from .inputs import LineDict, decode_text, parse_yaml, read_bytes
 from .models import SOURCE_KINDS, BuildError, PartialDate, Problem, Source
+from .textnorm import split_sentences
 from .urls import is_safe_url, slugify
 
 SOURCES_FILE = "sources.yaml"
 SOURCE_SUFFIXES = (".txt", ".md")
 ENTRY_KEYS = {
-    "id", "file", "title", "outlet", "author", "date", "date_precision", "url", "kind",
-    "language", "tags", "note", "clean",
+    "id",
+    "file",
+    "title",
+    "outlet",
+    "author",
+    "date",
+    "date_precision",
+    "url",
+    "kind",
+    "language",
+    "tags",
+    "note",
+    "clean",
 }
 REQUIRED_KEYS = ("id", "file", "kind")
 HINT_KEYS = {"cut_before", "cut_after", "drop", "format"}
@@ -41,8 +53,10 @@ def parse_date(value: Any, precision: Any = None) -> PartialDate:
             dt.date(int(year), int(month or 1), int(day or 1))
         except ValueError as err:
             raise ValueError(f"{value!r} is not a real date ({err})") from None
-        kind = "day" if day else "month" if month else "year"
-        parsed = PartialDate(int(year), int(month or 1), int(day or 1), kind)
+        precision_found: Literal["day", "month", "year"] = (
+            "day" if day else "month" if month else "year"
+        )
+        parsed = PartialDate(int(year), int(month or 1), int(day or 1), precision_found)
     else:
         raise ValueError(f"cannot read {value!r} as a date")
     if precision is not None:
@@ -56,8 +70,7 @@ def parse_date(value: Any, precision: Any = None) -> PartialDate:
 
 
 def _first_sentence_title(text: str) -> str:
-    # A sentence ends at . ! ? followed by a capital, so "U.S. has" does not end one.
-    sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z\"\u201c])", text.strip(), maxsplit=1)[0]
+    sentence = (split_sentences(text) or [""])[0]
     words = sentence.split()
     if len(words) > TITLE_WORDS_FROM_FIRST_SENTENCE:
         return " ".join(words[:TITLE_WORDS_FROM_FIRST_SENTENCE]) + "\u2026"
@@ -86,7 +99,12 @@ def _hints(entry: LineDict, rel: str, problems: list[Problem]) -> CleanHints:
         return CleanHints()
     for key in sorted(set(raw) - HINT_KEYS):
         problems.append(
-            Problem(rel, line, f"unknown cleaning hint {key!r}", f"known: {', '.join(sorted(HINT_KEYS))}")
+            Problem(
+                rel,
+                line,
+                f"unknown cleaning hint {key!r}",
+                f"known: {', '.join(sorted(HINT_KEYS))}",
+            )
         )
     drop = raw.get("drop") or []
     if isinstance(drop, str):
@@ -180,15 +198,23 @@ def load_sources(root: Path, seeds_dir: str = "seeds", max_bytes: int = 60_000_0
         seen_ids[source_id] = id_line
         file_name = str(entry["file"])
         file_line = entry.key_lines["file"]
-        if "/" in file_name or "\\" in file_name or file_name.startswith(".") or "\x00" in file_name:
+        if (
+            "/" in file_name
+            or "\\" in file_name
+            or file_name.startswith(".")
+            or "\x00" in file_name
+        ):
             problems.append(
                 Problem(rel, file_line, f"file {file_name!r} must be a plain name in {seeds_dir}/")
             )
             continue
         if file_name in seen_files:
             problems.append(
-                Problem(rel, file_line, f"file {file_name!r} is already described on line "
-                        f"{seen_files[file_name]}")
+                Problem(
+                    rel,
+                    file_line,
+                    f"file {file_name!r} is already described on line {seen_files[file_name]}",
+                )
             )
             continue
         seen_files[file_name] = file_line
@@ -219,8 +245,12 @@ def load_sources(root: Path, seeds_dir: str = "seeds", max_bytes: int = 60_000_0
                 date = parse_date(entry["date"], entry.get("date_precision"))
             except ValueError as err:
                 problems.append(
-                    Problem(rel, entry.key_lines["date"], str(err), "write dates as YYYY-MM-DD, "
-                            "YYYY-MM or YYYY")
+                    Problem(
+                        rel,
+                        entry.key_lines["date"],
+                        str(err),
+                        "write dates as YYYY-MM-DD, YYYY-MM or YYYY",
+                    )
                 )
                 continue
         url = _text_field(entry, "url", rel, problems)
@@ -238,12 +268,18 @@ def load_sources(root: Path, seeds_dir: str = "seeds", max_bytes: int = 60_000_0
             continue
         if not raw.strip():
             problems.append(
-                Problem(f"{seeds_dir}/{file_name}", None, "file is empty",
-                        "paste the article text into it, or remove it and its entry")
+                Problem(
+                    f"{seeds_dir}/{file_name}",
+                    None,
+                    "file is empty",
+                    "paste the article text into it, or remove it and its entry",
+                )
             )
             continue
         fmt = hints.format or ("markdown" if file_name.endswith(".md") else None)
-        article = clean_article(raw, markdown=None if fmt is None else fmt == "markdown", hints=hints)
+        article = clean_article(
+            raw, markdown=None if fmt is None else fmt == "markdown", hints=hints
+        )
         title = _text_field(entry, "title", rel, problems)
         origin = "metadata"
         if title is None and article.title:

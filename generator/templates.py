@@ -72,16 +72,28 @@ def render(env: Environment, template: str, page_path: str, **context: Any) -> s
         ) from None
     except TemplateNotFound as err:
         raise BuildError(
-            [Problem(f"themes/*/templates/{err.name}", None, "template not found",
-                     "copy it from themes/default/templates/ into your theme")]
+            [
+                Problem(
+                    f"themes/*/templates/{err.name}",
+                    None,
+                    "template not found",
+                    "copy it from themes/default/templates/ into your theme",
+                )
+            ]
         ) from None
     except UndefinedError as err:
         raise BuildError(
-            [Problem(f"templates/{template}", None, f"template error: {err.message}",
-                     "check the variable names the template uses")]
+            [
+                Problem(
+                    f"templates/{template}",
+                    None,
+                    f"template error: {err.message}",
+                    "check the variable names the template uses",
+                )
+            ]
         ) from None
 
 
 def _theme_relative(filename: str) -> str:
     parts = Path(filename).parts
-    return "/".join(parts[parts.index("themes"):]) if "themes" in parts else filename
+    return "/".join(parts[parts.index("themes") :]) if "themes" in parts else filename

@@ -91,3 +91,11 @@ def match_form_with_map(text: str) -> tuple[str, list[int]]:
 def quote_form(text: str) -> str:
     """The form a quote and a source text are compared in."""
     return match_form_with_map(text)[0]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?\u201d\"])\s+(?=[A-Z\"\u201c\u2018'(])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences; a stop before a lowercase word ("U.S. to") is not an end."""
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]

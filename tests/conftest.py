@@ -55,3 +55,36 @@ def tree_digest(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    lines = [
+        i + 1
+        for i, line in enumerate(path.read_text(encoding="utf-8").split("\n"))
+        if needle in line
+    ]
+    return lines[occurrence - 1]
+
+
+@pytest.fixture
+def good_output(project: Path) -> dict[str, bytes]:
+    """Build the unmodified copy once, so each test can break it and compare."""
+    result = run_cli("--root", str(project), "-q")
+    assert result.returncode == 0, result.stderr
+    return tree_digest(project / "output")
+
+
+def failing_build(project: Path, good_output: dict[str, bytes]) -> str:
+    result = run_cli("--root", str(project))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_digest(project / "output") == good_output, "the previous site must stay"
+    leftovers = [p.name for p in project.iterdir() if p.name.startswith(".output.")]
+    assert not leftovers, "temporary folders are removed"
+    return result.stderr

@@ -7,41 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run_cli, tree_digest
+from .conftest import edit, failing_build, line_of, run_cli
 
 SOURCES = "seeds/sources.yaml"
-
-
-def edit(path: Path, old: str, new: str, count: int = 1) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, count), encoding="utf-8")
-
-
-def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
-    lines = [i + 1 for i, line in enumerate(path.read_text(encoding="utf-8").split("\n"))
-             if needle in line]
-    return lines[occurrence - 1]
-
-
-
-
-@pytest.fixture
-def good_output(project: Path) -> dict[str, bytes]:
-    """Build the unmodified copy once, so each test can break it and compare."""
-    result = run_cli("--root", str(project), "-q")
-    assert result.returncode == 0, result.stderr
-    return tree_digest(project / "output")
-
-
-def failing_build(project: Path, good_output: dict[str, bytes]) -> str:
-    result = run_cli("--root", str(project))
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    assert tree_digest(project / "output") == good_output, "the previous site must stay"
-    leftovers = [p.name for p in project.iterdir() if p.name.startswith(".output.")]
-    assert not leftovers, "temporary folders are removed"
-    return result.stderr
 
 
 def test_unknown_key_in_sources_yaml(project: Path, good_output: dict[str, bytes]) -> None:
@@ -93,8 +61,9 @@ def test_bad_kind_and_date(project: Path, good_output: dict[str, bytes]) -> None
         (b"   \n", "file is empty"),
     ],
 )
-def test_unreadable_seed(project: Path, good_output: dict[str, bytes], content: bytes,
-                         message: str) -> None:
+def test_unreadable_seed(
+    project: Path, good_output: dict[str, bytes], content: bytes, message: str
+) -> None:
     (project / "seeds" / "000_679f8ecbde50baa4.txt").write_bytes(content)
     stderr = failing_build(project, good_output)
     assert "seeds/000_679f8ecbde50baa4.txt" in stderr and message in stderr
@@ -105,7 +74,9 @@ def test_front_matter_errors_are_located(project: Path, good_output: dict[str, b
     edit(topic, "title: Spy balloon\n", "title: Spy balloon\nauthor: me\nupdated: someday\n")
     stderr = failing_build(project, good_output)
     rel = "content/topics/spy-balloon.md"
-    assert f"{rel}:{line_of(topic, 'author: me')}: error: unknown front matter key 'author'" in stderr
+    assert (
+        f"{rel}:{line_of(topic, 'author: me')}: error: unknown front matter key 'author'" in stderr
+    )
     assert f"{rel}:{line_of(topic, 'updated: someday')}: error: updated:" in stderr
 
 
@@ -118,21 +89,30 @@ def test_malformed_front_matter(project: Path, good_output: dict[str, bytes]) ->
 
 def test_missing_front_matter_and_title(project: Path, good_output: dict[str, bytes]) -> None:
     (project / "content/topics/new.md").write_text("Just text.\n", encoding="utf-8")
-    (project / "content/pages/untitled.md").write_text("---\nsummary: x\n---\nText\n",
-                                                       encoding="utf-8")
+    (project / "content/pages/untitled.md").write_text(
+        "---\nsummary: x\n---\nText\n", encoding="utf-8"
+    )
     stderr = failing_build(project, good_output)
     assert "content/topics/new.md:1: error: no front matter" in stderr
     assert "content/pages/untitled.md:2: error: missing title" in stderr
 
 
 def test_broken_template_is_reported(project: Path, good_output: dict[str, bytes]) -> None:
-    edit(project / "themes/default/templates/tag.html", "{% block main %}", "{% block main %}{% if %}")
+    edit(
+        project / "themes/default/templates/tag.html",
+        "{% block main %}",
+        "{% block main %}{% if %}",
+    )
     stderr = failing_build(project, good_output)
     assert "themes/default/templates/tag.html:" in stderr and "template error" in stderr
 
 
 def test_usage_errors_exit_2(project: Path) -> None:
-    for args in (["--no-such-flag"], ["--base-url", "ftp://example.org"], ["--root", "/nonexistent"]):
+    for args in (
+        ["--no-such-flag"],
+        ["--base-url", "ftp://example.org"],
+        ["--root", "/nonexistent"],
+    ):
         result = run_cli(*args)
         assert result.returncode == 2, args
         assert "usage:" in result.stderr
@@ -156,8 +136,11 @@ def test_help_documents_every_option() -> None:
 def test_success_prints_summary(project: Path) -> None:
     result = run_cli("--root", str(project))
     assert result.returncode == 0, result.stderr
-    assert re.search(r"built \d+ topics, 5 sources, \d+ tags: \d+ files written to .* in "
-                     r"[\d.]+ s", result.stdout)
+    assert re.search(
+        r"built \d+ topics, 5 sources, \d+ tags: \d+ files written to .* in "
+        r"[\d.]+ s",
+        result.stdout,
+    )
 
 
 def test_drafts_are_skipped_unless_asked(project: Path) -> None:

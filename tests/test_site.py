@@ -69,7 +69,7 @@ EXPECTED = {
     "us-accuses-china-of-weighing-arms-for-russia": {
         "present": [
             "The U.S. has accused China of mulling the possibility of sending weapons to Russia",
-            "Blinken said that his counterpart had offered him \"no apology.\"",
+            'Blinken said that his counterpart had offered him "no apology."',
             "But giving military support to Russia at this late stage of the conflict",
         ],
         "absent": [
@@ -206,9 +206,7 @@ def test_source_metadata_matches_sources_yaml(site_dir: Path, entry: dict) -> No
     page = soup(site_dir / "sources" / entry["id"] / "index.html")
     if entry["title"]:
         assert collapse(page.h1.get_text()) == entry["title"]
-    card = {
-        collapse(div.dt.get_text()): div.dd for div in page.select(".meta-card > div")
-    }
+    card = {collapse(div.dt.get_text()): div.dd for div in page.select(".meta-card > div")}
     assert collapse(card["Outlet"].get_text()) == (entry["outlet"] or "Not stated in the text")
     assert collapse(card["Author"].get_text()) == (entry["author"] or "Not stated in the text")
     assert collapse(card["Kind"].get_text()) == entry["kind"].capitalize()

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
-from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
@@ -53,7 +53,7 @@ def parse_citation(src: str, start: int, end: int) -> tuple[list[CiteItem], int]
         match = _ID.match(src, pos + 1, limit)
         if not match:
             raise CitationSyntaxError("expected a source id after '@'")
-        key = match.group().rstrip(".")
+        key = match.group()
         pos = match.start() + len(key)
         while pos < limit and src[pos] in " \t\n":
             pos += 1
@@ -136,7 +136,8 @@ def _resolve_citations(state: StateCore) -> None:
                         line,
                         f"unknown source id {item.key!r}",
                         f"did you mean {', '.join(repr(s) for s in suggestions)}?"
-                        if suggestions else "ids are listed in seeds/sources.yaml",
+                        if suggestions
+                        else "ids are listed in seeds/sources.yaml",
                     )
                     continue
                 number = doc.numbers.setdefault(source.id, len(doc.numbers) + 1)

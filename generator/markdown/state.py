@@ -37,8 +37,12 @@ class Lookup:
         return difflib.get_close_matches(wrong, ids, n=3, cutoff=0.4)
 
     def suggest_pages(self, wrong: str) -> list[str]:
-        names = sorted({p.title for p in self.pages.values()} | {p.slug for p in self.pages.values()})
-        return difflib.get_close_matches(wrong, names, n=3, cutoff=0.4) or difflib.get_close_matches(
+        names = sorted(
+            {p.title for p in self.pages.values()} | {p.slug for p in self.pages.values()}
+        )
+        return difflib.get_close_matches(
+            wrong, names, n=3, cutoff=0.4
+        ) or difflib.get_close_matches(
             wrong.casefold(), [n.casefold() for n in names], n=3, cutoff=0.4
         )
 

@@ -71,7 +71,8 @@ def _resolve_links(state: StateCore) -> None:
                         doc.line(block_line, token.meta["line_offset"]),
                         f"wikilink [[{target}]] matches no page",
                         f"did you mean {', '.join(repr(s) for s in suggestions)}?"
-                        if suggestions else "link to a page's title or slug",
+                        if suggestions
+                        else "link to a page's title or slug",
                     )
                     continue
                 token.meta["href"] = _page_link(doc, page)
