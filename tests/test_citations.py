@@ -100,7 +100,10 @@ def test_every_citation_lands_on_a_highlighted_passage(site_dir: Path) -> None:
             assert "passage" in passage["class"]
             assert quote_form(quote) in quote_form(passage.get_text()), (quote, passage)
             # the passage links back to the page that cites it
-            back = [a["href"] for a in passage.find_next_sibling(class_="passage-cited")("a")]
+            outer = passage
+            while outer.parent.name == "mark":  # overlapping quotes share one highlight
+                outer = outer.parent
+            back = [a["href"] for a in outer.find_next_sibling(class_="passage-cited")("a")]
             rel = page.relative_to(site_dir).as_posix()
             assert any(
                 rel in (target_path.parent / unquote(h.split("#")[0])).resolve().as_posix()
@@ -231,9 +234,9 @@ def test_wikilinks_and_md_links_resolve_with_backlinks(project: Path) -> None:
     assert second.select_one(".prose a.wikilink").get_text() == "the balloon incident"
     balloon = soup(project / "output/topics/spy-balloon/index.html")
     backlinks = [a.get_text() for a in balloon.select('[aria-labelledby="backlinks-heading"] a')]
-    assert backlinks == ["Second topic"]
+    assert "Second topic" in backlinks
     related = [a.get_text() for a in balloon.select('[aria-labelledby="related-heading"] a')]
-    assert related == ["Second topic"]
+    assert "Second topic" in related
 
 
 def test_graph_json_describes_citations(site_dir: Path) -> None:
