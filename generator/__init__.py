@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import Settings, load_settings
-from .content import load_content
-from .models import BuildError, Page, Problem, Site, Source
+from .content import load_content, load_timeline
+from .models import BuildError, Event, Page, Problem, Site, Source
 from .output import check_output_dir, write_site
 from .render import render_site
 from .site import link_site
@@ -46,13 +46,15 @@ def load_site(
         sources = load_sources(root, max_bytes=settings.max_file_bytes)
     except BuildError as err:
         problems.extend(err.problems)
+    events: list[Event] = []
     try:
         home, topics, pages = load_content(root, drafts=drafts, max_bytes=settings.max_file_bytes)
+        events = load_timeline(root, topics, max_bytes=settings.max_file_bytes)
     except BuildError as err:
         problems.extend(err.problems)
     if problems:
         raise BuildError(problems)
-    return settings, link_site(sources, home, topics, pages)
+    return settings, link_site(sources, home, topics, pages, events)
 
 
 def build(

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from .inputs import LineDict, parse_yaml, read_text
-from .models import BuildError, Page, PartialDate, Problem
+from .models import BuildError, Event, Page, PartialDate, Problem
 from .sources import parse_date
 from .urls import slugify
 
@@ -169,3 +169,98 @@ def load_content(
     if problems:
         raise BuildError(problems)
     return home, found["topics"], found["pages"]
+
+
+TIMELINE_FILE = "timeline.yaml"
+EVENT_KEYS = {"date", "date_precision", "text", "tags", "topics"}
+
+
+def load_timeline(
+    root: Path, topics: list[Page], content_dir: str = "content", max_bytes: int = 60_000_000
+) -> list[Event]:
+    """Read content/timeline.yaml: a list of dated, cited events (errors name the line)."""
+    path = root / content_dir / TIMELINE_FILE
+    if not path.is_file():
+        return []
+    rel = path.relative_to(root).as_posix()
+    data = parse_yaml(read_text(path, rel, max_bytes), rel)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise BuildError(
+            [Problem(rel, 1, "must be a list of events, each starting with '- date:'")]
+        )
+    slugs = {t.slug for t in topics}
+    problems: list[Problem] = []
+    events: list[Event] = []
+    for entry in data:
+        if not isinstance(entry, LineDict):
+            problems.append(Problem(rel, None, f"event {entry!r} is not a mapping"))
+            continue
+        for key in sorted(set(entry) - EVENT_KEYS):
+            problems.append(
+                Problem(
+                    rel,
+                    entry.key_lines[key],
+                    f"unknown key {key!r}",
+                    f"known keys: {', '.join(sorted(EVENT_KEYS))}",
+                )
+            )
+        text = entry.get("text")
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(rel, entry.line, "event has no text", "add 'text: ...'"))
+            continue
+        if entry.get("date") is None:
+            problems.append(Problem(rel, entry.line, "event has no date", "add 'date: YYYY-MM-DD'"))
+            continue
+        try:
+            date = parse_date(entry["date"], entry.get("date_precision"))
+        except ValueError as err:
+            problems.append(Problem(rel, entry.key_lines["date"], str(err)))
+            continue
+        topic_slugs = entry.get("topics") or []
+        if not isinstance(topic_slugs, list):
+            topic_slugs = [topic_slugs]
+        for slug in topic_slugs:
+            if slug not in slugs:
+                problems.append(
+                    Problem(
+                        rel,
+                        entry.key_lines.get("topics"),
+                        f"no topic page {slug!r}",
+                        f"topics: {', '.join(sorted(slugs))}",
+                    )
+                )
+        tags = entry.get("tags") or []
+        if not isinstance(tags, list):
+            problems.append(Problem(rel, entry.key_lines.get("tags"), "tags must be a list"))
+            tags = []
+        events.append(
+            Event(
+                date=date,
+                text=" ".join(text.split()),
+                tags=tuple(str(t) for t in tags),
+                topics=tuple(str(s) for s in topic_slugs),
+                line=entry.key_lines["text"],
+            )
+        )
+    if problems:
+        raise BuildError(problems)
+    return sorted(events, key=lambda e: (e.date.sort_key, e.line))
+
+
+def timeline_page() -> Page:
+    """The page that lists every event; its citations are checked like any page's."""
+    return Page(
+        slug="timeline",
+        path=f"content/{TIMELINE_FILE}",
+        section="pages",
+        title="Timeline",
+        summary="Dated events drawn from the sources, each with its citation.",
+        tags=(),
+        date=None,
+        updated=None,
+        draft=False,
+        body="",
+        body_line=1,
+    )

@@ -201,6 +201,8 @@ class Site:
     pages: tuple[Page, ...]
     home: Page | None
     tags: tuple[Tag, ...]
+    events: tuple[Event, ...] = ()
+    timeline: Page | None = None  # the page that shows all events, when there are any
     warnings: tuple[Problem, ...] = field(default=())
 
 
@@ -209,9 +211,21 @@ class Citation:
     """One `[@id]` or `[@id "quote"]` in a page, as numbered in reading order."""
 
     page: Page
+    file: str  # where the citation is written (the page, or content/timeline.yaml)
     line: int | None
     source_id: str
     number: int  # the source's number on this page; a source cited twice keeps it
     marker_id: str  # id of the superscript marker, e.g. "cite-3"
     quote: str | None
     passage_id: str | None  # id of the highlighted passage on the source page
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event of the timeline; its text is inline Markdown with citations."""
+
+    date: PartialDate
+    text: str
+    tags: tuple[str, ...]
+    topics: tuple[str, ...]  # slugs of the topic pages that show it
+    line: int  # line of the text in content/timeline.yaml

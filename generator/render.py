@@ -11,12 +11,12 @@ from markupsafe import Markup
 
 from .config import Settings
 from .markdown import Lookup, make_markdown, render_page
-from .models import BuildError, Page, Problem, Site, Tag
+from .models import BuildError, Event, Page, Problem, Site, Tag
 from .resolve import Linked, block_pieces, graph_data, resolve
 from .site import newest_first, tag_slug
 from .templates import render
 
-RESERVED_PAGE_SLUGS = frozenset({"topics", "sources", "tags", "static", "search"})
+RESERVED_PAGE_SLUGS = frozenset({"topics", "sources", "tags", "static", "search", "timeline"})
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,19 @@ def render_markdown(site: Site, settings: Settings) -> Linked:
     """Render every Markdown page, then resolve and check what they cite and link."""
     md = make_markdown(allow_raw_html=settings.allow_raw_html)
     pages = list(site.topics) + list(site.pages)
+    if site.timeline:
+        pages.append(site.timeline)
     lookup = Lookup.build(site.sources, pages)
     documents = ([site.home] if site.home else []) + pages
-    rendered = [render_page(md, page, page.url_path, lookup) for page in documents]
+
+    def events_of(page: Page) -> tuple[Event, ...]:
+        if page is site.timeline:
+            return site.events
+        if page.section == "topics":
+            return tuple(e for e in site.events if page.slug in e.topics)
+        return ()
+
+    rendered = [render_page(md, page, page.url_path, lookup, events_of(page)) for page in documents]
     linked, problems = resolve(site, rendered)
     for page in site.pages:
         if page.slug in RESERVED_PAGE_SLUGS:
@@ -52,11 +62,11 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
     """Every output file of the site, in memory."""
     linked = render_markdown(site, settings)
     sources_by_id = {s.id: s for s in site.sources}
-    nav = [
-        NavItem("Topics", "topics/index.html"),
-        NavItem("Sources", "sources/index.html"),
-        NavItem("Tags", "tags/index.html"),
-    ] + [NavItem(p.title, p.url_path) for p in site.pages]
+    nav = [NavItem("Topics", "topics/index.html")]
+    if site.timeline:
+        nav.append(NavItem("Timeline", site.timeline.url_path))
+    nav += [NavItem("Sources", "sources/index.html"), NavItem("Tags", "tags/index.html")]
+    nav += [NavItem(p.title, p.url_path) for p in site.pages]
     tags_by_slug = {tag.slug: tag for tag in site.tags}
 
     def tags_of(names: tuple[str, ...]) -> list[Tag]:
@@ -92,6 +102,7 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
             topic=topic,
             body=body(topic),
             tags=tags_of(topic.tags),
+            events=linked.rendered[topic.path].events,
             cited=linked.sources_list(topic, sources_by_id),
             backlinks=linked.backlinks.get(topic.path, []),
             related=linked.related.get(topic.path, []),
@@ -130,6 +141,15 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
     page("tags/index.html", "tags.html", title="Tags", tags=site.tags)
     for tag in site.tags:
         page(tag.url_path, "tag.html", title=f"Tag: {tag.name}", tag=tag)
+    if site.timeline:
+        page(
+            site.timeline.url_path,
+            "timeline.html",
+            title=site.timeline.title,
+            page=site.timeline,
+            events=linked.rendered[site.timeline.path].events,
+            cited=linked.sources_list(site.timeline, sources_by_id),
+        )
     for plain in site.pages:
         page(
             plain.url_path,

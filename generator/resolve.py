@@ -127,7 +127,7 @@ def _quote_problem(citation: Citation, source: Source) -> Problem:
     where = f"[@{source.id}]"
     if article.title and wanted in quote_form(article.title):
         return Problem(
-            citation.page.path,
+            citation.file,
             citation.line,
             f"quote {citation.quote!r} is in the headline of {where}, not its text",
             "quote the article's body, or cite the source without a quote",
@@ -135,7 +135,7 @@ def _quote_problem(citation: Citation, source: Source) -> Problem:
     for line in article.removed:
         if wanted and wanted in quote_form(line):
             return Problem(
-                citation.page.path,
+                citation.file,
                 citation.line,
                 f"quote {citation.quote!r} occurs only in text the cleaner removed from {where} "
                 f"as boilerplate: {line!r}",
@@ -144,7 +144,7 @@ def _quote_problem(citation: Citation, source: Source) -> Problem:
             )
     closest = _closest_passage(article, citation.quote or "")
     return Problem(
-        citation.page.path,
+        citation.file,
         citation.line,
         f"quote not found in source {source.id!r}: {citation.quote!r}",
         f"the closest passage is: {closest!r}" if closest else "the source has no text",
@@ -241,7 +241,8 @@ def resolve(site: Site, rendered: list[Rendered]) -> tuple[Linked, list[Problem]
     for pages in linked.backlinks.values():
         pages.sort(key=lambda p: (p.section != "topics", p.title.casefold()))
     linked.related = related_topics(site.topics, linked)
-    return linked, problems
+    # A timeline event shown on several pages would otherwise report its problem each time.
+    return linked, list(dict.fromkeys(problems))
 
 
 def related_topics(topics: tuple[Page, ...], linked: Linked) -> dict[str, list[Page]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from .models import BuildError, Page, Problem, Site, Source, Tag
+from .content import timeline_page
+from .models import BuildError, Event, Page, Problem, Site, Source, Tag
 from .urls import unicode_slug
 
 
@@ -88,7 +89,11 @@ def _topic_newest_key(page: Page) -> tuple[int, int, int, str]:
 
 
 def link_site(
-    sources: list[Source], home: Page | None, topics: list[Page], pages: list[Page]
+    sources: list[Source],
+    home: Page | None,
+    topics: list[Page],
+    pages: list[Page],
+    events: list[Event] | None = None,
 ) -> Site:
     """Assemble the Site; raise BuildError if the parts do not fit together."""
     tags, problems = build_tags(sources, topics)
@@ -100,4 +105,6 @@ def link_site(
         pages=tuple(sorted(pages, key=_page_sort_key)),
         home=home,
         tags=tuple(tags),
+        events=tuple(events or ()),
+        timeline=timeline_page() if events else None,
     )

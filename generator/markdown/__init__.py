@@ -8,7 +8,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from ..models import Citation, Page, Problem
+from ..models import Citation, Event, Page, Problem
 from ..urls import is_safe_url, slugify
 from .citations import citations_plugin
 from .state import ENV_KEY, DocumentState, Lookup
@@ -26,6 +26,7 @@ class Rendered:
     citations: tuple[Citation, ...]
     links: tuple[Page, ...]
     problems: tuple[Problem, ...]
+    events: tuple[tuple[Event, str], ...] = ()  # timeline events shown on the page, as HTML
 
 
 def make_markdown(*, allow_raw_html: bool = False) -> MarkdownIt:
@@ -44,8 +45,26 @@ def make_markdown(*, allow_raw_html: bool = False) -> MarkdownIt:
     return md
 
 
-def render_page(md: MarkdownIt, page: Page, page_path: str, lookup: Lookup) -> Rendered:
-    """Render one page's Markdown, collecting its citations, links and problems."""
+def render_page(
+    md: MarkdownIt,
+    page: Page,
+    page_path: str,
+    lookup: Lookup,
+    events: tuple[Event, ...] = (),
+) -> Rendered:
+    """Render one page's Markdown, then its timeline events, numbering citations across both."""
     doc = DocumentState(page=page, page_path=page_path, lookup=lookup)
-    html = md.render(page.body, {ENV_KEY: doc})
-    return Rendered(page, html, tuple(doc.citations), tuple(doc.links), tuple(doc.problems))
+    env = {ENV_KEY: doc}
+    html = md.render(page.body, env)
+    events_html = []
+    for event in events:
+        doc.source_file, doc.first_line = "content/timeline.yaml", event.line
+        events_html.append((event, md.renderInline(event.text, env)))
+    return Rendered(
+        page,
+        html,
+        tuple(doc.citations),
+        tuple(doc.links),
+        tuple(doc.problems),
+        tuple(events_html),
+    )

@@ -144,7 +144,9 @@ def _resolve_citations(state: StateCore) -> None:
                 marker_id = f"cite-{len(doc.citations) + 1}"
                 pid = passage_id(source.id, item.quote) if item.quote else None
                 target = source.url_path + (f"#{pid}" if pid else "")
-                citation = Citation(doc.page, line, source.id, number, marker_id, item.quote, pid)
+                citation = Citation(
+                    doc.page, doc.source_file, line, source.id, number, marker_id, item.quote, pid
+                )
                 doc.citations.append(citation)
                 rendered.append(
                     {

@@ -58,15 +58,22 @@ class DocumentState:
     numbers: dict[str, int] = field(default_factory=dict)  # source id -> marker number
     links: list[Page] = field(default_factory=list)  # pages this one links to
     problems: list[Problem] = field(default_factory=list)
+    # Where the Markdown being rendered comes from: the page body, or a timeline event.
+    source_file: str = ""
+    first_line: int = 0
+
+    def __post_init__(self) -> None:
+        self.source_file = self.source_file or self.page.path
+        self.first_line = self.first_line or self.page.body_line
 
     def line(self, block_line: int | None, offset: int = 0) -> int | None:
-        """A file line from a 0-based line in the Markdown body."""
+        """A file line from a 0-based line in the Markdown being rendered."""
         if block_line is None:
-            return None
-        return self.page.body_line + block_line + offset
+            return self.first_line if self.source_file != self.page.path else None
+        return self.first_line + block_line + offset
 
     def problem(self, line: int | None, message: str, hint: str = "") -> None:
-        problem = Problem(self.page.path, line, message, hint)
+        problem = Problem(self.source_file, line, message, hint)
         if problem not in self.problems:
             self.problems.append(problem)
 
