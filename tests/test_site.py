@@ -277,3 +277,41 @@ def test_two_builds_are_byte_identical(tmp_path: Path, site_dir: Path) -> None:
     again = tmp_path / "again"
     build(ROOT, again)
     assert tree_digest(again) == tree_digest(site_dir)
+
+
+def test_site_theme_overrides_one_template(project: Path) -> None:
+    theme = project / "themes" / "mine" / "templates"
+    theme.mkdir(parents=True)
+    (theme / "tags.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1 class="mine">My tags</h1>{% endblock %}',
+        encoding="utf-8",
+    )
+    (project / "themes" / "mine" / "static").mkdir()
+    (project / "themes" / "mine" / "static" / "extra.css").write_text("p{}", encoding="utf-8")
+    settings = project / "briefing.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("theme: default", "theme: mine"),
+        encoding="utf-8",
+    )
+    out = project / "output"
+    build(project, out)
+    assert soup(out / "tags/index.html").select_one("h1.mine").get_text() == "My tags"
+    assert soup(out / "index.html").select_one(".home-topics"), "other templates from default"
+    assert (out / "static/extra.css").is_file() and (out / "static/style.css").is_file()
+
+
+def test_tags_are_normalised_one_way(project: Path) -> None:
+    topic = project / "content/topics/spy-balloon.md"
+    text = topic.read_text(encoding="utf-8")
+    topic.write_text(text.replace("tags: [Spy balloon,", "tags: [SPY  Balloon!, Шпионаж,"),
+                     encoding="utf-8")
+    out = project / "output"
+    build(project, out)
+    index = soup(out / "tags/index.html")
+    names = [a.get_text() for a in index.select(".tag-index a")]
+    # four sources spell it "Spy balloon", one topic "SPY  Balloon!": one tag, common spelling
+    assert names.count("Spy balloon") == 1 and "SPY  Balloon!" not in names
+    page = soup(out / "tags/spy-balloon/index.html")
+    assert [a.get_text() for a in page.select(".cards h3 a")] == ["Spy balloon"]
+    assert "Шпионаж" in names
+    assert (out / "tags" / "шпионаж" / "index.html").is_file()
