@@ -9,9 +9,12 @@ import traceback
 from pathlib import Path
 
 from . import __version__, build
+from .config import SETTINGS_FILE
 from .models import BuildError
+from .output import check_output_dir
+from .serve import serve
 
-EXIT_OK, EXIT_CONTENT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_CONTENT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 REPORT_URL = "the project's issue tracker"
 
 DESCRIPTION = """\
@@ -20,8 +23,66 @@ The site is written to output/ (or --output); the previous site is replaced only
 the new one is complete, so a failed build leaves it untouched."""
 
 EPILOG = """\
+commands:
+  build (default)   build the site once
+  serve             build, serve on localhost, rebuild and reload the page on every change
+                    (python build.py serve --port 8000)
+
 exit status: 0 built, 1 content errors (each listed with file:line and a fix), 2 usage error.
-View the result with:  python -m http.server -d output"""
+View a built site with:  python -m http.server -d output"""
+
+
+def add_build_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """The options every command shares; on a subcommand, unset ones keep the main defaults."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=default(Path(".")),
+        metavar="DIR",
+        help="project folder holding seeds/, content/, themes/ (default: .)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=default(None),
+        metavar="DIR",
+        help="where to write the site (default: ROOT/output)",
+    )
+    parser.add_argument(
+        "--clean",
+        action="store_true",
+        default=default(False),
+        help="first remove leftovers of interrupted builds beside the output folder",
+    )
+    parser.add_argument(
+        "--drafts",
+        action="store_true",
+        default=default(False),
+        help="include pages marked 'draft: true'",
+    )
+    parser.add_argument(
+        "--base-url",
+        default=default(None),
+        metavar="URL",
+        help="absolute URL the site will be served from (overrides 'url' in briefing.yaml); "
+        "needed for feeds, sitemap.xml and canonical links",
+    )
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "-q", "--quiet", action="store_true", default=default(False), help="print errors only"
+    )
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default(False),
+        help="print tracebacks of internal errors",
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -31,41 +92,29 @@ def make_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--root",
-        type=Path,
-        default=Path("."),
-        metavar="DIR",
-        help="project folder holding seeds/, content/, themes/ (default: .)",
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="DIR",
-        help="where to write the site (default: ROOT/output)",
-    )
-    parser.add_argument(
-        "--clean",
-        action="store_true",
-        help="first remove leftovers of interrupted builds beside the output folder",
-    )
-    parser.add_argument("--drafts", action="store_true", help="include pages marked 'draft: true'")
-    parser.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="absolute URL the site will be served from (overrides 'url' in "
-        "briefing.yaml); used for canonical links",
-    )
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    verbosity.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="print each stage, and tracebacks of internal errors",
-    )
+    add_build_options(parser)
     parser.add_argument("--version", action="version", version=f"briefing {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build_command = commands.add_parser("build", help="build the site once (the default)")
+    add_build_options(build_command, suppress=True)
+    serve_command = commands.add_parser(
+        "serve",
+        help="build, serve on localhost, rebuild on changes",
+        description="Build the site, serve it on localhost, rebuild when seeds/, content/, "
+        "themes/ or briefing.yaml change, and reload open pages. A failed rebuild prints "
+        "its errors and keeps serving the last good site. Ctrl-C stops.",
+    )
+    add_build_options(serve_command, suppress=True)
+    serve_command.add_argument(
+        "-p",
+        "--port",
+        type=int,
+        default=8000,
+        help="port to listen on (default: 8000; 0 picks a free one)",
+    )
+    serve_command.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)"
+    )
     return parser
 
 
@@ -81,16 +130,47 @@ def _remove_leftovers(out: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    if args.command == "serve" and not 0 <= args.port <= 65535:
+        parser.error("--port must be between 0 and 65535")
     root: Path = args.root.resolve()
     if not root.is_dir():
         parser.error(f"--root {args.root} is not a folder")
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         parser.error("--base-url must start with http:// or https://")
     out = (args.output or root / "output").resolve()
+    try:
+        check_output_dir(out, root)
+    except BuildError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_CONTENT_ERROR
     if args.clean:
         removed = _remove_leftovers(out)
         if args.verbose:
             print(f"removed {removed} leftover folder(s)")
+
+    def run_build() -> bool:
+        return _build_and_report(root, out, args)
+
+    if args.command != "serve":
+        try:
+            return EXIT_OK if run_build() else EXIT_CONTENT_ERROR
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+    if not run_build() and not out.is_dir():
+        print("nothing to serve yet: fix the errors above; watching for changes", file=sys.stderr)
+        out.mkdir(parents=True, exist_ok=True)
+    watched = [root / name for name in ("seeds", "content", "themes", SETTINGS_FILE)]
+    try:
+        serve(out, watched, run_build, host=args.host, port=args.port)
+    except OSError as err:
+        print(f"cannot serve on {args.host}:{args.port}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
+    """Build once and print the outcome; True on success."""
     try:
         result = build(root, out, drafts=args.drafts, base_url=args.base_url)
     except BuildError as err:
@@ -98,10 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in err.problems:
             print(problem, file=sys.stderr)
         print(f"build failed: {len(errors)} error(s); {out} was left as it was", file=sys.stderr)
-        return EXIT_CONTENT_ERROR
+        return False
     except KeyboardInterrupt:
         print("interrupted; the previous output was left as it was", file=sys.stderr)
-        return 130
+        raise
     except Exception as err:  # noqa: BLE001 - last resort: a short message instead of a traceback
         print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
         if args.verbose:
@@ -111,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"run again with -v for the traceback, and please report it to {REPORT_URL}",
                 file=sys.stderr,
             )
-        return EXIT_CONTENT_ERROR
+        return False
     if not args.quiet:
         for warning in result.warnings:
             print(warning, file=sys.stderr)
@@ -119,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"built {len(site.topics)} topics, {len(site.sources)} sources, "
             f"{len(site.tags)} tags: {result.files_written} files written to {out} "
-            f"in {result.seconds:.2f} s"
+            f"in {result.seconds:.2f} s",
+            flush=True,
         )
-    return EXIT_OK
+    return True

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from .feeds import normalise_base_url
 from .inputs import parse_yaml, read_text
 from .models import BuildError, Problem
 
@@ -62,6 +63,18 @@ def load_settings(root: Path) -> Settings:
             )
             continue
         values[key] = value
+    if values.get("url"):
+        try:
+            values["url"] = normalise_base_url(str(values["url"]))
+        except ValueError as err:
+            problems.append(
+                Problem(
+                    rel,
+                    getattr(data, "key_lines", {}).get("url"),
+                    f"url: {err}",
+                    "write the full address, e.g. https://example.org/briefing/",
+                )
+            )
     if problems:
         raise BuildError(problems)
     return dataclasses.replace(defaults, **values)  # type: ignore[arg-type]

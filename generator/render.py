@@ -5,13 +5,25 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment
 from markupsafe import Markup
 
 from .config import Settings
+from .feeds import (
+    FeedInfo,
+    FeedItem,
+    absolute_url,
+    atom_feed,
+    json_feed,
+    normalise_base_url,
+    robots_txt,
+    rss_feed,
+    sitemap,
+)
 from .markdown import Lookup, make_markdown, render_page
-from .models import BuildError, Event, Page, Problem, Site, Tag
+from .models import BuildError, Event, Page, PartialDate, Problem, Site, Tag
 from .resolve import Linked, block_pieces, graph_data, resolve
 from .site import newest_first, tag_slug
 from .templates import render
@@ -58,9 +70,25 @@ def render_markdown(site: Site, settings: Settings) -> Linked:
     return linked
 
 
-def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, bytes]:
-    """Every output file of the site, in memory."""
+def newest_date(site: Site) -> PartialDate | None:
+    """The most recent date in the content: the site's date when SOURCE_DATE_EPOCH is unset."""
+    dates = [d for t in site.topics for d in (t.date, t.updated) if d]
+    dates += [s.date for s in site.sources if s.date]
+    dates += [e.date for e in site.events]
+    return max(dates, key=lambda d: d.sort_key) if dates else None
+
+
+def render_site(
+    site: Site, settings: Settings, env: Environment, site_date: PartialDate | None = None
+) -> dict[str, bytes]:
+    """Every output file of the site, in memory.
+
+    site_date stands for "when the site was last updated" (feeds, footer); it comes from
+    SOURCE_DATE_EPOCH or the content, never from the clock.
+    """
     linked = render_markdown(site, settings)
+    site_date = site_date or newest_date(site) or PartialDate(1970, 1, 1)
+    base_url = normalise_base_url(settings.url) if settings.url else None
     sources_by_id = {s.id: s for s in site.sources}
     nav = [NavItem("Topics", "topics/index.html")]
     if site.timeline:
@@ -76,15 +104,29 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
     def body(page: Page) -> Markup:
         return Markup(linked.rendered[page.path].html)
 
-    common: dict[str, Any] = {"site": settings, "nav": nav, "tags_of": tags_of}
+    def canonical(path: str) -> str | None:
+        return absolute_url(base_url, path) if base_url else None
+
+    common: dict[str, Any] = {
+        "site": settings,
+        "nav": nav,
+        "tags_of": tags_of,
+        "site_date": site_date,
+        "feeds": bool(base_url),
+        "canonical": canonical,
+    }
     files: dict[str, bytes] = {}
+    lastmod: dict[str, PartialDate | None] = {}
 
-    def page(path: str, template: str, **context: Any) -> None:
+    def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
         files[path] = render(env, template, path, **common, **context).encode("utf-8")
+        lastmod[path] = date
 
+    topic_dates = [t.updated or t.date for t in site.topics]
     page(
         "index.html",
         "home.html",
+        date=site_date,
         title=settings.title,
         home=site.home,
         overview=body(site.home) if site.home else None,
@@ -93,11 +135,18 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
         latest=newest_first(site.sources)[: settings.latest_sources_on_home],
         source_count=len(site.sources),
     )
-    page("topics/index.html", "topics.html", title="Topics", topics=site.topics)
+    page(
+        "topics/index.html",
+        "topics.html",
+        date=_newest(topic_dates),
+        title="Topics",
+        topics=site.topics,
+    )
     for topic in site.topics:
         page(
             topic.url_path,
             "topic.html",
+            date=topic.updated or topic.date,
             title=topic.title,
             topic=topic,
             body=body(topic),
@@ -110,10 +159,12 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
     page(
         "sources/index.html",
         "sources.html",
+        date=_newest([s.date for s in site.sources]),
         title="Sources",
         sources=site.sources,
         cited_in=linked.cited_in,
     )
+    source_html: dict[str, str] = {}
     for source in site.sources:
         passages = linked.passages.get(source.id, [])
         pieces = [
@@ -123,6 +174,7 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
         page(
             source.url_path,
             "source.html",
+            date=source.date,
             title=source.title,
             source=source,
             pieces=pieces,
@@ -133,18 +185,38 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
         page(
             f"sources/{source.id}/original/index.html",
             "original.html",
+            date=source.date,
             title=f"Original text: {source.title}",
             source=source,
             raw_text=source.raw.decode("utf-8-sig", errors="replace"),
         )
         files[source.raw_path] = source.raw
-    page("tags/index.html", "tags.html", title="Tags", tags=site.tags)
+        plain_pieces = [block_pieces(block, []) for block in source.article.blocks]
+        source_html[source.id] = render(
+            env, "feed_source.html", source.url_path, **common, source=source, pieces=plain_pieces
+        )
+    page(
+        "tags/index.html",
+        "tags.html",
+        date=site_date,
+        title="Tags",
+        tags=site.tags,
+    )
     for tag in site.tags:
-        page(tag.url_path, "tag.html", title=f"Tag: {tag.name}", tag=tag)
+        dates = [t.updated or t.date for t in tag.topics] + [s.date for s in tag.sources]
+        page(
+            tag.url_path,
+            "tag.html",
+            date=_newest(dates),
+            title=f"Tag: {tag.name}",
+            tag=tag,
+            tag_feeds=bool(base_url),
+        )
     if site.timeline:
         page(
             site.timeline.url_path,
             "timeline.html",
+            date=_newest([e.date for e in site.events]),
             title=site.timeline.title,
             page=site.timeline,
             events=linked.rendered[site.timeline.path].events,
@@ -154,12 +226,110 @@ def render_site(site: Site, settings: Settings, env: Environment) -> dict[str, b
         page(
             plain.url_path,
             "page.html",
+            date=plain.updated or plain.date,
             title=plain.title,
             page=plain,
             body=body(plain),
             cited=linked.sources_list(plain, sources_by_id),
         )
+    files["404.html"] = render(
+        env,
+        "404.html",
+        "index.html",
+        **{**common, "canonical": lambda path: None},
+        title="Page not found",
+        base_href=urlsplit(base_url).path if base_url else "/",
+    ).encode("utf-8")
     files["graph.json"] = (
         json.dumps(graph_data(site, linked), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     ).encode("utf-8")
+    files["robots.txt"] = robots_txt(base_url)
+    files[".nojekyll"] = b""
+    if base_url:
+        items = feed_items(site, settings, linked, source_html, site_date, tags_of)
+        files.update(all_feeds(site, settings, items, base_url, site_date))
+        files["sitemap.xml"] = sitemap(lastmod, base_url)
+    return files
+
+
+def _newest(dates: list[PartialDate | None]) -> PartialDate | None:
+    known = [d for d in dates if d]
+    return max(known, key=lambda d: d.sort_key) if known else None
+
+
+def feed_items(
+    site: Site,
+    settings: Settings,
+    linked: Linked,
+    source_html: dict[str, str],
+    site_date: PartialDate,
+    tags_of: Any,
+) -> list[FeedItem]:
+    """Topics and sources as feed items, newest first."""
+    items = []
+    for topic in site.topics:
+        items.append(
+            FeedItem(
+                key=f"topic/{topic.slug}",
+                title=topic.title,
+                url_path=topic.url_path,
+                published=topic.date,
+                updated=topic.updated or topic.date or site_date,
+                author=settings.author,
+                tags=tuple((t.slug, t.name) for t in tags_of(topic.tags)),
+                summary=topic.summary,
+                html=linked.rendered[topic.path].html,
+            )
+        )
+    for source in site.sources:
+        first = source.article.blocks[0].text if source.article.blocks else ""
+        words = first.split()
+        summary = " ".join(words[:60]) + ("\u2026" if len(words) > 60 else "")
+        items.append(
+            FeedItem(
+                key=f"source/{source.id}",
+                title=f"{source.kind.capitalize()}: {source.title}",
+                url_path=source.url_path,
+                published=source.date,
+                updated=source.date or site_date,
+                author=source.author or source.outlet,
+                tags=tuple((t.slug, t.name) for t in tags_of(source.tags)),
+                summary=summary,
+                html=source_html[source.id],
+            )
+        )
+    items.sort(key=lambda i: (i.updated.sort_key, i.key), reverse=True)
+    return items
+
+
+def all_feeds(
+    site: Site, settings: Settings, items: list[FeedItem], base_url: str, site_date: PartialDate
+) -> dict[str, bytes]:
+    """The site's RSS, Atom and JSON feeds, and an RSS and Atom feed per tag."""
+    info = FeedInfo(
+        title=settings.title,
+        description=settings.description,
+        home_path="index.html",
+        folder="",
+        language=settings.language,
+        author=settings.author,
+    )
+    files = {
+        "feed.xml": rss_feed(info, items, base_url, site_date),
+        "atom.xml": atom_feed(info, items, base_url, site_date),
+        "feed.json": json_feed(info, items, base_url),
+    }
+    for tag in site.tags:
+        tagged = [i for i in items if any(slug == tag.slug for slug, _ in i.tags)]
+        tag_info = FeedInfo(
+            title=f"{settings.title}: {tag.name}",
+            description=f"Topics and sources tagged {tag.name}.",
+            home_path=tag.url_path,
+            folder=f"tags/{tag.slug}/",
+            language=settings.language,
+            author=settings.author,
+        )
+        newest = max((i.updated for i in tagged), key=lambda d: d.sort_key, default=site_date)
+        files[f"tags/{tag.slug}/feed.xml"] = rss_feed(tag_info, tagged, base_url, newest)
+        files[f"tags/{tag.slug}/atom.xml"] = atom_feed(tag_info, tagged, base_url, newest)
     return files

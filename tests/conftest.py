@@ -13,13 +13,14 @@ from generator import build
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_PARTS = ("seeds", "content", "themes", "briefing.yaml")
+BASE_URL = "https://example.org/briefing/"
 
 
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's own content built into a temporary folder."""
     out = tmp_path_factory.mktemp("site") / "output"
-    build(ROOT, out)
+    build(ROOT, out, base_url=BASE_URL)
     return out
 
 

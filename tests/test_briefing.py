@@ -8,7 +8,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from .conftest import ROOT, run_cli
+from .conftest import BASE_URL, ROOT, run_cli
 
 TOPICS = sorted(p.stem for p in (ROOT / "content/topics").glob("*.md"))
 # Only two sources mention Taiwan at all (checked by reading the seeds); the rest need 3.
@@ -24,7 +24,7 @@ def test_the_four_topics_exist() -> None:
 
 
 def test_build_has_no_warnings(project: Path) -> None:
-    result = run_cli("--root", str(project))
+    result = run_cli("--root", str(project), "--base-url", BASE_URL)
     assert result.returncode == 0
     assert result.stderr == ""
 

@@ -1,0 +1,119 @@
+"""Preview server: build, serve output/ on localhost, rebuild on change, reload the page.
+
+The live-reload script is injected into HTML as it is served; it is never written to the
+output folder. A failed rebuild prints its errors and the last good site stays served,
+because the build only replaces the output folder when it succeeds.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from watchfiles import watch
+
+VERSION_PATH = "/__briefing__/version"
+RELOAD_SCRIPT = b"""<script>
+(function () {
+  var seen = null;
+  function poll() {
+    fetch("%s", {cache: "no-store"}).then(function (r) { return r.text(); }).then(function (v) {
+      if (seen !== null && v !== seen) { location.reload(); }
+      seen = v;
+    }).catch(function () {}).finally(function () { setTimeout(poll, 700); });
+  }
+  poll();
+})();
+</script>
+""" % VERSION_PATH.encode()
+
+
+class BuildCounter:
+    """How many successful builds there were; pages reload when it changes."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self.lock:
+            self.value += 1
+
+
+class PreviewHandler(SimpleHTTPRequestHandler):
+    """Serve files from the output folder, with the reload script added to HTML pages."""
+
+    counter: BuildCounter
+
+    def __init__(self, *args: object, counter: BuildCounter, **kwargs: object) -> None:
+        self.counter = counter
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server naming
+        if self.path.split("?")[0] == VERSION_PATH:
+            self._send(HTTPStatus.OK, str(self.counter.value).encode(), "text/plain")
+            return
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        if path.suffix == ".html" and path.is_file():
+            html = path.read_bytes()
+            marker = html.rfind(b"</body>")
+            if marker >= 0:
+                html = html[:marker] + RELOAD_SCRIPT + html[marker:]
+            self._send(HTTPStatus.OK, html, "text/html; charset=utf-8")
+            return
+        if not path.exists() and (Path(self.directory) / "404.html").is_file():
+            page = (Path(self.directory) / "404.html").read_bytes()
+            self._send(HTTPStatus.NOT_FOUND, page, "text/html; charset=utf-8")
+            return
+        super().do_GET()
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass  # keep the terminal for build messages
+
+
+def serve(
+    out: Path,
+    watch_paths: list[Path],
+    rebuild: Callable[[], bool],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Serve out until Ctrl-C, calling rebuild() (True on success) whenever inputs change."""
+    counter = BuildCounter()
+    handler = functools.partial(PreviewHandler, directory=str(out), counter=counter)
+    server = ThreadingHTTPServer((host, port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url_host = host if ":" not in host else f"[{host}]"
+    announce(f"serving {out} at http://{url_host}:{server.server_port}/ (Ctrl-C to stop)")
+    stop = threading.Event()
+    try:
+        existing = [p for p in watch_paths if p.exists()]
+        for changes in watch(*existing, stop_event=stop, debounce=200, step=50):
+            names = sorted({Path(path).name for _, path in changes})
+            announce(f"changed: {', '.join(names)}; rebuilding")
+            if rebuild():
+                counter.bump()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        announce("stopped")
