@@ -81,12 +81,10 @@ def guid(base_url: str, key: str) -> str:
 def _generator(info: FeedInfo, base_url: str, updated: PartialDate) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("dc")
-    home = absolute_url(base_url, info.home_path)
     fg.id(guid(base_url, f"feed/{info.folder}"))
     fg.title(info.title)
     fg.description(info.description)
     fg.subtitle(info.description)
-    fg.link(href=home, rel="alternate")
     fg.language(info.language)
     fg.generator("Briefing")
     fg.updated(_datetime(updated))
@@ -121,7 +119,9 @@ def _add_entries(fg: FeedGenerator, items: list[FeedItem], base_url: str, *, ato
 
 def rss_feed(info: FeedInfo, items: list[FeedItem], base_url: str, updated: PartialDate) -> bytes:
     fg = _generator(info, base_url, updated)
+    # feedgen takes the RSS <link> from the last link added, so the page comes after self.
     fg.link(href=urljoin(base_url, info.folder + "feed.xml"), rel="self")
+    fg.link(href=absolute_url(base_url, info.home_path), rel="alternate")
     _add_entries(fg, items, base_url, atom=False)
     return bytes(fg.rss_str(pretty=True))
 
@@ -129,6 +129,7 @@ def rss_feed(info: FeedInfo, items: list[FeedItem], base_url: str, updated: Part
 def atom_feed(info: FeedInfo, items: list[FeedItem], base_url: str, updated: PartialDate) -> bytes:
     fg = _generator(info, base_url, updated)
     fg.link(href=urljoin(base_url, info.folder + "atom.xml"), rel="self")
+    fg.link(href=absolute_url(base_url, info.home_path), rel="alternate")
     _add_entries(fg, items, base_url, atom=True)
     return bytes(fg.atom_str(pretty=True))
 

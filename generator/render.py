@@ -238,7 +238,7 @@ def render_site(
         "index.html",
         **{**common, "canonical": lambda path: None},
         title="Page not found",
-        base_href=urlsplit(base_url).path if base_url else "/",
+        root_prefix=urlsplit(base_url).path if base_url else "/",
     ).encode("utf-8")
     files["graph.json"] = (
         json.dumps(graph_data(site, linked), ensure_ascii=False, indent=1, sort_keys=True) + "\n"

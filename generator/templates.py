@@ -44,7 +44,14 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
 
 @pass_context
 def _url(context: Context, target: str) -> str:
-    """Relative link from the page being rendered to another output path."""
+    """Relative link from the page being rendered to another output path.
+
+    A page served at unknown depth (404.html) sets root_prefix instead, the site's path on
+    its host, and gets root-relative links.
+    """
+    prefix = context.get("root_prefix")
+    if prefix:
+        return prefix + (target[: -len("index.html")] if target.endswith("index.html") else target)
     return relative_url(context["page_path"], target)
 
 
