@@ -8,6 +8,7 @@ the headline and byline are found, then broken paragraphs are mended and blocks 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -18,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from .models import Block, BlockKind, CleanedArticle, PartialDate, Run, RunStyle
 from .textnorm import clean_whitespace, loose_form
-from .urls import is_safe_url
+from .urls import is_web_url
 
 # Lines longer than this are prose, never page furniture.
 MAX_FURNITURE_WORDS = 25
@@ -108,6 +109,16 @@ class _Draft:
         self.removed.extend(self.blocks[index])
         del self.blocks[index]
 
+    def keep_blocks(self, keep: Callable[[list[str]], bool]) -> None:
+        """Keep the blocks keep() accepts, in one pass, recording the others as removed."""
+        kept = []
+        for block in self.blocks:
+            if keep(block):
+                kept.append(block)
+            else:
+                self.removed.extend(block)
+        self.blocks = kept
+
 
 def _words(text: str) -> int:
     return len(text.split())
@@ -126,8 +137,8 @@ def _plain(line: str) -> str:
 def _split_blocks(text: str) -> list[list[str]]:
     blocks: list[list[str]] = []
     current: list[str] = []
-    for raw_line in text.split("\n"):
-        line = clean_whitespace(raw_line).strip()
+    for raw_line in clean_whitespace(text).split("\n"):
+        line = raw_line.strip()
         if line:
             current.append(line)
         elif current:
@@ -162,8 +173,7 @@ def _apply_hints(draft: _Draft, hints: CleanHints) -> None:
         _filter_lines(draft, lambda line: loose_form(line) in unwanted)
 
 
-def _filter_lines(draft: _Draft, unwanted: object) -> None:
-    assert callable(unwanted)
+def _filter_lines(draft: _Draft, unwanted: Callable[[str], bool]) -> None:
     kept_blocks = []
     for block in draft.blocks:
         kept = []
@@ -179,44 +189,48 @@ def _filter_lines(draft: _Draft, unwanted: object) -> None:
 
 def _drop_captions(draft: _Draft, rules: Rules) -> None:
     """An image caption is a few short lines closed by a credit such as 'Source: Web'."""
-    i = 0
-    while i < len(draft.blocks):
-        block = draft.blocks[i]
-        last = _plain(block[-1])
-        if (
-            len(block) <= 4
-            and _words(last) <= 8
-            and _fullmatch(rules.credits, last)
-            and all(_words(line) <= 20 for line in block)
-        ):
-            draft.drop_block(i)
-        else:
-            i += 1
+
+    def is_caption(block: list[str]) -> bool:
+        if len(block) > 4 or _words(block[-1]) > 8:
+            return False
+        return _fullmatch(rules.credits, _plain(block[-1])) and all(
+            _words(line) <= 20 for line in block
+        )
+
+    draft.keep_blocks(lambda block: not is_caption(block))
+
+
+def _is_teaser_marker(line: str, rules: Rules) -> bool:
+    return _words(line) <= 6 and _fullmatch(rules.teaser_markers, _plain(line))
 
 
 def _drop_teasers(draft: _Draft, rules: Rules) -> None:
     """A related-story teaser: a marker line, a headline, its repeat and a short blurb."""
-    i = 0
-    while i < len(draft.blocks):
-        block = draft.blocks[i]
-        if not any(_fullmatch(rules.teaser_markers, _plain(line)) for line in block):
-            i += 1
+    blocks = draft.blocks
+    dropped: set[int] = set()
+    for i, block in enumerate(blocks):
+        if i in dropped or not any(_is_teaser_marker(line, rules) for line in block):
             continue
+        dropped.add(i)
         headlines = {
-            loose_form(_plain(line))
-            for line in block
-            if not _fullmatch(rules.teaser_markers, _plain(line))
+            loose_form(_plain(line)) for line in block if not _is_teaser_marker(line, rules)
         }
-        draft.drop_block(i)
-        if not headlines and i < len(draft.blocks) and _is_title_like(draft.blocks[i]):
-            headlines.add(loose_form(_plain(draft.blocks[i][0])))
-            draft.drop_block(i)
-        for j in range(i, min(i + 3, len(draft.blocks))):
-            if loose_form(_plain(" ".join(draft.blocks[j]))) in headlines:
-                draft.drop_block(j)
-                if j < len(draft.blocks) and _words(" ".join(draft.blocks[j])) <= MAX_BLURB_WORDS:
-                    draft.drop_block(j)
+        following = [j for j in range(i + 1, min(i + 5, len(blocks))) if j not in dropped]
+        if not headlines and following and _is_title_like(blocks[following[0]]):
+            headlines.add(loose_form(_plain(blocks[following[0]][0])))
+            dropped.add(following.pop(0))
+        for position, j in enumerate(following[:3]):
+            if _words(" ".join(blocks[j])) <= 25 and (
+                loose_form(_plain(" ".join(blocks[j]))) in headlines
+            ):
+                dropped.add(j)
+                after = following[position + 1 : position + 2]
+                if after and _words(" ".join(blocks[after[0]])) <= MAX_BLURB_WORDS:
+                    dropped.add(after[0])
                 break
+    if dropped:
+        index = iter(range(len(blocks)))
+        draft.keep_blocks(lambda _block: next(index) not in dropped)
 
 
 def _cut_trailing_furniture(draft: _Draft, rules: Rules) -> None:
@@ -225,9 +239,9 @@ def _cut_trailing_furniture(draft: _Draft, rules: Rules) -> None:
     seen = 0
     for bi, block in enumerate(draft.blocks):
         for li, line in enumerate(block):
-            if _words(line) <= MAX_FURNITURE_WORDS and _fullmatch(rules.end_markers, _plain(line)):
-                tail = total - seen
-                if tail <= rules.tail_fraction * total:
+            short_tail = total - seen <= rules.tail_fraction * total
+            if short_tail and _words(line) <= MAX_FURNITURE_WORDS:
+                if _fullmatch(rules.end_markers, _plain(line)):
                     draft.removed.extend(block[li:])
                     for dropped in draft.blocks[bi + 1 :]:
                         draft.removed.extend(dropped)
@@ -273,12 +287,7 @@ def _take_title(draft: _Draft, rules: Rules, markdown: bool) -> str | None:
         return None
     draft.drop_block(0)
     key = loose_form(title)
-    draft.blocks, repeats = (
-        [b for b in draft.blocks if loose_form(_plain(" ".join(b))) != key],
-        [b for b in draft.blocks if loose_form(_plain(" ".join(b))) == key],
-    )
-    for block in repeats:
-        draft.removed.extend(block)
+    draft.keep_blocks(lambda b: len(b) > 1 or _words(b[0]) > 25 or loose_form(_plain(b[0])) != key)
     return title
 
 
@@ -366,7 +375,7 @@ def _inline_runs(text: str) -> tuple[Run, ...]:
                 styles.pop()
         elif token.type == "link_open":
             target = str(token.attrGet("href") or "")
-            href = target if is_safe_url(target) else None
+            href = target if is_web_url(target) else None
         elif token.type == "link_close":
             href = None
         elif token.type == "softbreak":
@@ -460,12 +469,12 @@ def clean_article(
         draft,
         lambda line: _words(line) <= MAX_FURNITURE_WORDS and _fullmatch(rules.lines, _plain(line)),
     )
-    draft.blocks, dropped = (
-        [b for b in draft.blocks if not _fullmatch(rules.blocks, _plain(" ".join(b)))],
-        [b for b in draft.blocks if _fullmatch(rules.blocks, _plain(" ".join(b)))],
+    draft.keep_blocks(
+        lambda b: (
+            sum(map(_words, b)) > 2 * MAX_FURNITURE_WORDS
+            or not _fullmatch(rules.blocks, _plain(" ".join(b)))
+        )
     )
-    for block in dropped:
-        draft.removed.extend(block)
     title = _take_title(draft, rules, markdown)
     author, date = _take_byline(draft)
     _mend_broken_paragraphs(draft, markdown)

@@ -14,19 +14,31 @@ DEFAULT_MAX_BYTES = 60_000_000
 
 def read_bytes(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Read a file, refusing ones too large to be a sane input."""
-    size = path.stat().st_size
-    if size > max_bytes:
+    try:
+        size = path.stat().st_size
+        if size <= max_bytes:
+            return path.read_bytes()
+    except OSError as err:
         raise BuildError(
             [
                 Problem(
                     rel,
                     None,
-                    f"file is {size:,} bytes, over the limit of {max_bytes:,}",
-                    "split it, or raise max_file_bytes in briefing.yaml",
+                    f"cannot read the file: {err.strerror or err}",
+                    "check that it exists and is readable",
                 )
             ]
-        )
-    return path.read_bytes()
+        ) from None
+    raise BuildError(
+        [
+            Problem(
+                rel,
+                None,
+                f"file is {size:,} bytes, over the limit of {max_bytes:,}",
+                "split it, or raise max_file_bytes in briefing.yaml",
+            )
+        ]
+    )
 
 
 def decode_text(data: bytes, rel: str) -> str:

@@ -10,6 +10,7 @@ from slugify import slugify as _slugify
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 MAX_SLUG_LENGTH = 80
+MAX_SLUG_BYTES = 200
 
 
 def is_safe_url(url: str) -> bool:
@@ -45,5 +46,14 @@ def slugify(text: str) -> str:
 
 
 def unicode_slug(text: str) -> str:
-    """A slug that keeps letters of any script readable (for tags)."""
-    return _slugify(text, allow_unicode=True, max_length=MAX_SLUG_LENGTH, word_boundary=True)
+    """A slug that keeps letters of any script readable (for tags), short enough in bytes
+    for any filesystem's name limit."""
+    slug = _slugify(text, allow_unicode=True, max_length=MAX_SLUG_LENGTH, word_boundary=True)
+    while len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+        slug = slug[:-1].rstrip("-")
+    return slug
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) or mailto URL: the only links kept from scraped source text."""
+    return is_safe_url(url) and urlsplit(url.strip()).scheme.lower() in SAFE_SCHEMES

@@ -9,6 +9,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..models import Citation, Event, Page, Problem
+from ..sanitize import sanitize_html
 from ..urls import is_safe_url, slugify
 from .citations import citations_plugin
 from .state import ENV_KEY, DocumentState, Lookup
@@ -56,6 +57,8 @@ def render_page(
     doc = DocumentState(page=page, page_path=page_path, lookup=lookup)
     env = {ENV_KEY: doc}
     html = md.render(page.body, env)
+    if md.options["html"]:
+        html = sanitize_html(html)
     events_html = []
     for event in events:
         doc.source_file, doc.first_line = "content/timeline.yaml", event.line
