@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 
 from bs4 import BeautifulSoup
 from feedgen.feed import FeedGenerator
+from markupsafe import escape
 
 from .models import PartialDate
 
@@ -83,8 +84,8 @@ def _generator(info: FeedInfo, base_url: str, updated: PartialDate) -> FeedGener
     fg.load_extension("dc")
     fg.id(guid(base_url, f"feed/{info.folder}"))
     fg.title(info.title)
-    fg.description(info.description)
-    fg.subtitle(info.description)
+    # feedgen uses this for the Atom subtitle too; RSS readers treat it as HTML, so escape.
+    fg.description(str(escape(info.description)))
     fg.language(info.language)
     fg.generator("Briefing")
     fg.updated(_datetime(updated))
@@ -112,7 +113,8 @@ def _add_entries(fg: FeedGenerator, items: list[FeedItem], base_url: str, *, ato
                 entry.dc.dc_creator(item.author)
         for slug, name in item.tags:
             entry.category(term=slug, label=name)
-        entry.summary(item.summary or item.title)
+        # RSS readers treat <description> as HTML, so the plain-text summary is escaped.
+        entry.summary(str(escape(item.summary or item.title)), type="html")
         content = absolutize(item.html, url)
         entry.content(content, type="html" if atom else "CDATA")
 
