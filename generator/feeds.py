@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
 
-from bs4 import BeautifulSoup
+import lxml.html
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
@@ -34,7 +34,7 @@ class FeedItem:
     author: str | None
     tags: tuple[tuple[str, str], ...]  # (slug, name)
     summary: str
-    html: str  # content with links relative to url_path
+    html: str  # content, every link absolute
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,15 @@ def _datetime(date: PartialDate) -> dt.datetime:
 
 
 def absolutize(html: str, page_url: str) -> str:
-    """Make every relative href/src in an HTML fragment absolute (for feed readers)."""
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup.find_all(href=True):
-        tag["href"] = urljoin(page_url, str(tag["href"]))
-    for tag in soup.find_all(src=True):
-        tag["src"] = urljoin(page_url, str(tag["src"]))
-    return str(soup)
+    """Make every relative link in an HTML fragment absolute (for feed readers)."""
+    if not html.strip():
+        return html
+    wrapper = lxml.html.fragment_fromstring(html, create_parent="div")
+    wrapper.make_links_absolute(page_url, resolve_base_href=False)
+    inner = (wrapper.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in wrapper
+    )
+    return inner
 
 
 def guid(base_url: str, key: str) -> str:
@@ -115,7 +117,7 @@ def _add_entries(fg: FeedGenerator, items: list[FeedItem], base_url: str, *, ato
             entry.category(term=slug, label=name)
         # RSS readers treat <description> as HTML, so the plain-text summary is escaped.
         entry.summary(str(escape(item.summary or item.title)), type="html")
-        content = absolutize(item.html, url)
+        content = item.html
         entry.content(content, type="html" if atom else "CDATA")
 
 
@@ -157,7 +159,7 @@ def json_feed(info: FeedInfo, items: list[FeedItem], base_url: str) -> bytes:
             "url": url,
             "title": item.title,
             "summary": item.summary,
-            "content_html": absolutize(item.html, url),
+            "content_html": item.html,
             "date_published": _datetime(item.published or item.updated).isoformat(),
             "date_modified": _datetime(item.updated).isoformat(),
             "tags": [name for _, name in item.tags],

@@ -83,8 +83,12 @@ class LineDict(dict[str, Any]):
     key_lines: dict[str, int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records line numbers and refuses duplicate keys."""
+# libyaml's C parser is ~30x faster than the pure-Python one and gives the same marks.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[valid-type, misc]
+    """A safe loader that records line numbers and refuses duplicate keys."""
 
     first_line = 1
     duplicate_keys: list[tuple[str, int]]

@@ -15,6 +15,7 @@ from .feeds import (
     FeedInfo,
     FeedItem,
     absolute_url,
+    absolutize,
     atom_feed,
     json_feed,
     normalise_base_url,
@@ -246,7 +247,7 @@ def render_site(
     files["robots.txt"] = robots_txt(base_url)
     files[".nojekyll"] = b""
     if base_url:
-        items = feed_items(site, settings, linked, source_html, site_date, tags_of)
+        items = feed_items(site, settings, linked, source_html, site_date, tags_of, base_url)
         files.update(all_feeds(site, settings, items, base_url, site_date))
         files["sitemap.xml"] = sitemap(lastmod, base_url)
     return files
@@ -264,8 +265,9 @@ def feed_items(
     source_html: dict[str, str],
     site_date: PartialDate,
     tags_of: Any,
+    base_url: str,
 ) -> list[FeedItem]:
-    """Topics and sources as feed items, newest first."""
+    """Topics and sources as feed items, newest first, their HTML with absolute links."""
     items = []
     for topic in site.topics:
         items.append(
@@ -278,7 +280,9 @@ def feed_items(
                 author=settings.author,
                 tags=tuple((t.slug, t.name) for t in tags_of(topic.tags)),
                 summary=topic.summary,
-                html=linked.rendered[topic.path].html,
+                html=absolutize(
+                    linked.rendered[topic.path].html, absolute_url(base_url, topic.url_path)
+                ),
             )
         )
     for source in site.sources:
@@ -295,7 +299,7 @@ def feed_items(
                 author=source.author or source.outlet,
                 tags=tuple((t.slug, t.name) for t in tags_of(source.tags)),
                 summary=summary,
-                html=source_html[source.id],
+                html=absolutize(source_html[source.id], absolute_url(base_url, source.url_path)),
             )
         )
     items.sort(key=lambda i: (i.updated.sort_key, i.key), reverse=True)

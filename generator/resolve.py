@@ -86,17 +86,24 @@ class Linked:
         ]
 
 
-def locate_quote(article: CleanedArticle, quote: str) -> tuple[int, int, int] | None:
+def locate_quote(
+    article: CleanedArticle, quote: str, forms: list[str] | None = None
+) -> tuple[int, int, int] | None:
     """(block index, start, end) of the quote in the article's text, forgiving only
-    whitespace, quote and dash kinds; None if it is not there."""
+    whitespace, quote and dash kinds; None if it is not there.
+
+    forms, the quote_form of each block, may be passed in when one article is searched
+    for many quotes.
+    """
     wanted = quote_form(quote)
     if not wanted:
         return None
-    for index, block in enumerate(article.blocks):
-        text = block.text
-        normal, origin = match_form_with_map(text)
-        found = normal.find(wanted)
-        if found >= 0:
+    if forms is None:
+        forms = [quote_form(block.text) for block in article.blocks]
+    for index, form in enumerate(forms):
+        if wanted in form:
+            normal, origin = match_form_with_map(article.blocks[index].text)
+            found = normal.find(wanted)
             return index, origin[found], origin[found + len(wanted) - 1] + 1
     return None
 
@@ -206,13 +213,17 @@ def resolve(site: Site, rendered: list[Rendered]) -> tuple[Linked, list[Problem]
 
     located: dict[tuple[str, str], tuple[int, int, int]] = {}
     quoting: dict[tuple[str, str], list[Citation]] = defaultdict(list)
+    forms: dict[str, list[str]] = {}  # each quoted source's blocks in quote form, made once
     for doc in rendered:
         for citation in doc.citations:
             if not citation.quote or not citation.passage_id:
                 continue
             key = (citation.source_id, citation.passage_id)
             if key not in located:
-                where = locate_quote(sources[citation.source_id].article, citation.quote)
+                article = sources[citation.source_id].article
+                if citation.source_id not in forms:
+                    forms[citation.source_id] = [quote_form(b.text) for b in article.blocks]
+                where = locate_quote(article, citation.quote, forms[citation.source_id])
                 if where is None:
                     problems.append(_quote_problem(citation, sources[citation.source_id]))
                     continue

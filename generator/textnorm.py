@@ -88,9 +88,14 @@ def match_form_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), origin
 
 
+_SPACE_AROUND_DASH = re.compile(r" ?- ?")
+
+
 def quote_form(text: str) -> str:
-    """The form a quote and a source text are compared in."""
-    return match_form_with_map(text)[0]
+    """The form a quote and a source text are compared in: match_form_with_map's text,
+    computed with string methods (this runs over every source block a quote is sought in)."""
+    folded = text.translate(_INVISIBLE).translate(_PUNCTUATION_FOLD)
+    return _SPACE_AROUND_DASH.sub("-", " ".join(folded.split()))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?\u201d\"])\s+(?=[A-Z\"\u201c\u2018'(])")

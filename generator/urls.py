@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from urllib.parse import urlsplit
 
@@ -36,8 +35,20 @@ def relative_url(from_page: str, target: str) -> str:
         return fragment or "#"
     if target.endswith("/"):
         target += "index.html"
-    start = posixpath.dirname(from_page) or "."
-    return posixpath.relpath(target, start) + fragment
+    return _relative_path(from_page, target) + fragment
+
+
+def _relative_path(from_page: str, target: str) -> str:
+    """posixpath.relpath for clean relative output paths, without touching the filesystem
+    (relpath calls abspath on both; this runs for every link of every page)."""
+    here = from_page.split("/")[:-1]
+    there = target.split("/")
+    common = 0
+    for a, b in zip(here, there[:-1], strict=False):
+        if a != b:
+            break
+        common += 1
+    return "../" * (len(here) - common) + "/".join(there[common:])
 
 
 def slugify(text: str) -> str:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import posixpath
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from generator.cleaning import clean_article
 from generator.models import Block, Run
 from generator.resolve import Passage, block_pieces, locate_quote
+from generator.textnorm import match_form_with_map, quote_form
+from generator.urls import relative_url
 
 
 def article(text: str):  # type: ignore[no-untyped-def]
@@ -44,3 +51,31 @@ def test_disjoint_passages_get_their_own_highlights() -> None:
     pieces = block_pieces(block, [b, a])
     opens = [p.ids for p in pieces if p.kind == "open"]
     assert opens == [("q-a",), ("q-b",)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab -\u2014\u2019'\"\u201c \u00a0\t\n\u200bxy")), max_size=40
+    )
+)
+def test_quote_form_agrees_with_the_mapped_form(text: str) -> None:
+    normal, origin = match_form_with_map(text)
+    assert quote_form(text) == normal
+    assert len(origin) == len(normal)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "topics"]), max_size=3),
+    st.sampled_from(["x.html", "index.html"]),
+    st.lists(st.sampled_from(["a", "b", "topics"]), max_size=3),
+    st.sampled_from(["x.html", "index.html", "y.css"]),
+)
+def test_relative_url_matches_relpath(
+    source: list[str], source_file: str, target: list[str], target_file: str
+) -> None:
+    """Output paths are folders then a file; between such paths it agrees with relpath."""
+    from_page, to = "/".join([*source, source_file]), "/".join([*target, target_file])
+    expected = posixpath.relpath(to, posixpath.dirname(from_page) or ".")
+    assert relative_url(from_page, to) == expected

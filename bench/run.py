@@ -1,0 +1,200 @@
+"""Benchmark Briefing against Hugo and Pelican on the same synthetic content.
+
+    python bench/run.py --sources 1000 --topics 100 [--runs 5] [--json results.json]
+
+Prints median wall time and peak memory of: a cold full build, a no-change rebuild, a
+rebuild after editing one source, one after editing one topic page, and (when installed)
+Hugo's and Pelican's full builds; then the ratios. Every number comes from this run on this
+machine: compare ratios, not absolute times from elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+
+from corpus import generate  # noqa: E402
+
+
+@dataclass
+class Sample:
+    seconds: float
+    peak_mb: float
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    """Run a command to completion; its own wall time and peak resident memory."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
+    if process.stderr:
+        process.stderr.close()
+    return Sample(elapsed, usage.ru_maxrss / 1024)
+
+
+def median(samples: list[Sample]) -> Sample:
+    return Sample(
+        statistics.median(s.seconds for s in samples),
+        statistics.median(s.peak_mb for s in samples),
+    )
+
+
+def briefing_command(site: Path, jobs: int | None) -> list[str]:
+    command = [sys.executable, str(REPO / "build.py"), "--root", str(site), "-q"]
+    return command + (["--jobs", str(jobs)] if jobs else [])
+
+
+def append_line(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def measure_briefing(site: Path, runs: int, jobs: int | None) -> dict[str, Sample]:
+    command = briefing_command(site, jobs)
+    results: dict[str, list[Sample]] = {"full": [], "noop": [], "edit_source": [], "edit_topic": []}
+    source = sorted((site / "seeds").glob("*.txt"))[0]
+    topic = sorted((site / "content" / "topics").glob("*.md"))[0]
+    for run in range(runs):
+        for leftover in (site / "output", site / ".briefing-cache"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        results["full"].append(timed(command, site))
+        results["noop"].append(timed(command, site))
+        append_line(source, f"\nAn added closing sentence number {run} for the benchmark.\n")
+        results["edit_source"].append(timed(command, site))
+        append_line(topic, f"\nAn added closing paragraph number {run} [@src-00001].\n")
+        results["edit_topic"].append(timed(command, site))
+    return {name: median(samples) for name, samples in results.items()}
+
+
+def measure_other(name: str, site: Path, runs: int) -> Sample | None:
+    if name == "hugo":
+        binary = shutil.which("hugo")
+        if not binary:
+            return None
+        command = [binary, "--quiet", "--destination", "public"]
+        out = site / "public"
+    else:
+        binary = shutil.which("pelican") or _venv_binary("pelican")
+        if not binary:
+            return None
+        command = [binary, "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
+        out = site / "output"
+    samples = []
+    for _ in range(runs):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(site / "resources", ignore_errors=True)
+        shutil.rmtree(site / "__pycache__", ignore_errors=True)
+        samples.append(timed(command, site))
+    return median(samples)
+
+
+def _venv_binary(name: str) -> str | None:
+    candidate = Path(os.environ.get("PELICAN_VENV", "/tmp/pelican-venv")) / "bin" / name
+    return str(candidate) if candidate.exists() else None
+
+
+def count_html(folder: Path) -> int:
+    return sum(1 for _ in folder.rglob("*.html"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sources", type=int, default=1000, help="source articles (default 1000)")
+    parser.add_argument("--topics", type=int, default=100, help="topic pages (default 100)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement; medians")
+    parser.add_argument("--jobs", type=int, default=None, help="pass --jobs to Briefing")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--no-others", action="store_true", help="skip Hugo and Pelican")
+    args = parser.parse_args(argv)
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="briefing-bench-"))
+    try:
+        started = time.perf_counter()
+        sites = generate(work, args.sources, args.topics, REPO)
+        print(
+            f"corpus: {args.sources} sources, {args.topics} topics "
+            f"(generated in {time.perf_counter() - started:.1f} s) in {work}"
+        )
+        briefing = measure_briefing(sites["briefing"], args.runs, args.jobs)
+        pages = count_html(sites["briefing"] / "output")
+        others = {
+            name: (None if args.no_others else measure_other(name, sites[name], args.runs))
+            for name in ("hugo", "pelican")
+        }
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    results: dict[str, object] = {
+        "sources": args.sources,
+        "topics": args.topics,
+        "runs": args.runs,
+        "html_pages": pages,
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
+        "briefing_full_s": round(briefing["full"].seconds, 3),
+        "briefing_noop_s": round(briefing["noop"].seconds, 3),
+        "briefing_edit_source_s": round(briefing["edit_source"].seconds, 3),
+        "briefing_edit_topic_s": round(briefing["edit_topic"].seconds, 3),
+        "briefing_peak_mb": round(max(s.peak_mb for s in briefing.values()), 1),
+        "hugo_full_s": round(others["hugo"].seconds, 3) if others["hugo"] else None,
+        "pelican_full_s": round(others["pelican"].seconds, 3) if others["pelican"] else None,
+    }
+    startup = timed([sys.executable, "-c", "import generator.cli"], REPO).seconds
+    results["python_startup_s"] = round(startup, 3)
+
+    print(f"\n{'measurement':<28}{'median s':>10}{'peak MB':>10}")
+    for name, sample in briefing.items():
+        print(f"{'briefing ' + name:<28}{sample.seconds:>10.3f}{sample.peak_mb:>10.1f}")
+    for name, sample in others.items():
+        if sample:
+            print(f"{name + ' full':<28}{sample.seconds:>10.3f}{sample.peak_mb:>10.1f}")
+        else:
+            print(f"{name + ' full':<28}{'not installed':>20}")
+    print(f"{'python + import generator':<28}{startup:>10.3f}")
+    print(f"\nHTML pages written by Briefing: {pages}")
+    full = briefing["full"].seconds
+    print("ratios (lower is better for Briefing):")
+    ratios = []
+    if others["hugo"]:
+        ratios.append(("briefing full / hugo full", full / others["hugo"].seconds, "<= 1.0"))
+    if others["pelican"]:
+        ratios.append(("briefing full / pelican full", full / others["pelican"].seconds, "<= 0.2"))
+    ratios.append(("edit source / full", briefing["edit_source"].seconds / full, "<= 0.10"))
+    ratios.append(("edit topic / full", briefing["edit_topic"].seconds / full, "<= 0.10"))
+    for label, value, target in ratios:
+        print(f"  {label:<30}{value:6.2f}  (target {target})")
+    noop = briefing["noop"].seconds - startup
+    print(f"  {'noop - python start-up':<30}{noop:6.3f} s (target <= 0.2 s)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
