@@ -8,13 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from .cache import BuildCache, input_fingerprint
+from .cleaning import clean_article
 from .config import SETTINGS_FILE, Settings, load_settings
 from .content import load_content, load_timeline
 from .feeds import normalise_base_url
-from .models import BuildError, Event, Page, PartialDate, Problem, Site, Source
+from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Problem, Site, Source
 from .output import check_output_dir, write_site
 from .render import render_site
 from .site import link_site
@@ -27,14 +30,23 @@ __version__ = "0.1.0"
 
 @dataclass(frozen=True)
 class BuildResult:
-    site: Site
+    """What a build did; skipped means the inputs had not changed since the last build."""
+
+    topics: int
+    sources: int
+    tags: int
     files_written: int
     seconds: float
     warnings: tuple[Problem, ...]
+    skipped: bool = False
 
 
 def load_site(
-    root: Path, *, drafts: bool = False, base_url: str | None = None
+    root: Path,
+    *,
+    drafts: bool = False,
+    base_url: str | None = None,
+    clean: Callable[..., CleanedArticle] = clean_article,
 ) -> tuple[Settings, Site]:
     """Load and link every input; raise BuildError listing all problems found."""
     settings = load_settings(root)
@@ -46,7 +58,7 @@ def load_site(
     topics: list[Page] = []
     pages: list[Page] = []
     try:
-        sources = load_sources(root, max_bytes=settings.max_file_bytes)
+        sources = load_sources(root, max_bytes=settings.max_file_bytes, clean=clean)
     except BuildError as err:
         problems.extend(err.problems)
     events: list[Event] = []
@@ -61,16 +73,47 @@ def load_site(
 
 
 def build(
-    root: Path, out: Path | None = None, *, drafts: bool = False, base_url: str | None = None
+    root: Path,
+    out: Path | None = None,
+    *,
+    drafts: bool = False,
+    base_url: str | None = None,
+    use_cache: bool = True,
 ) -> BuildResult:
-    """Build the site under root into out (default root/output)."""
+    """Build the site under root into out (default root/output).
+
+    With use_cache, a build whose inputs, options and generator code are unchanged since
+    the last one (and whose output is intact) is skipped, and unchanged sources are not
+    cleaned again. The output is the same either way.
+    """
     started = time.perf_counter()
     root = root.resolve()
     out = (out or root / "output").resolve()
     check_output_dir(out, root)
-    settings, site = load_site(root, drafts=drafts, base_url=base_url)
+    epoch = source_date_epoch()
+    cache = BuildCache(root, enabled=use_cache)
+    fingerprint = input_fingerprint(
+        root,
+        [root / "seeds", root / "content", root / "themes"],
+        [root / SETTINGS_FILE],
+        {"drafts": drafts, "base_url": base_url, "epoch": epoch},
+    )
+    previous = cache.unchanged_build(fingerprint, out)
+    if previous is not None:
+        return BuildResult(
+            topics=previous["topics"],
+            sources=previous["sources"],
+            tags=previous["tags"],
+            files_written=0,
+            seconds=time.perf_counter() - started,
+            warnings=tuple(Problem(**w) for w in previous["warnings"]),
+            skipped=True,
+        )
+    settings, site = load_site(
+        root, drafts=drafts, base_url=base_url, clean=cache.cleaner(clean_article)
+    )
     dirs = theme_dirs(root, settings.theme)
-    files = render_site(site, settings, make_environment(dirs), source_date_epoch())
+    files = render_site(site, settings, make_environment(dirs), epoch)
     static_dirs = [d / "static" for d in reversed(dirs)]
     count = write_site(files, static_dirs, out)
     warnings = list(site.warnings)
@@ -84,7 +127,25 @@ def build(
                 level="warning",
             )
         )
-    return BuildResult(site, count, time.perf_counter() - started, tuple(warnings))
+    cache.save_articles()
+    cache.record_build(
+        fingerprint,
+        out,
+        {
+            "topics": len(site.topics),
+            "sources": len(site.sources),
+            "tags": len(site.tags),
+            "warnings": [asdict(w) for w in warnings],
+        },
+    )
+    return BuildResult(
+        topics=len(site.topics),
+        sources=len(site.sources),
+        tags=len(site.tags),
+        files_written=count,
+        seconds=time.perf_counter() - started,
+        warnings=tuple(warnings),
+    )
 
 
 def source_date_epoch() -> PartialDate | None:

@@ -9,6 +9,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__, build
+from .cache import clear as clear_cache
 from .config import SETTINGS_FILE
 from .models import BuildError
 from .output import check_output_dir
@@ -57,7 +58,8 @@ def add_build_options(parser: argparse.ArgumentParser, *, suppress: bool = False
         "--clean",
         action="store_true",
         default=default(False),
-        help="first remove leftovers of interrupted builds beside the output folder",
+        help="rebuild everything: delete the build cache (.briefing-cache/) and leftovers of "
+        "interrupted builds first",
     )
     parser.add_argument(
         "--drafts",
@@ -146,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONTENT_ERROR
     if args.clean:
         removed = _remove_leftovers(out)
+        clear_cache(root)
         if args.verbose:
-            print(f"removed {removed} leftover folder(s)")
+            print(f"removed the build cache and {removed} leftover folder(s)")
 
     def run_build() -> bool:
         return _build_and_report(root, out, args)
@@ -195,11 +198,17 @@ def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
     if not args.quiet:
         for warning in result.warnings:
             print(warning, file=sys.stderr)
-        site = result.site
-        print(
-            f"built {len(site.topics)} topics, {len(site.sources)} sources, "
-            f"{len(site.tags)} tags: {result.files_written} files written to {out} "
-            f"in {result.seconds:.2f} s",
-            flush=True,
-        )
+        if result.skipped:
+            print(
+                f"nothing changed since the last build: {out} is up to date "
+                f"({result.topics} topics, {result.sources} sources; {result.seconds:.2f} s)",
+                flush=True,
+            )
+        else:
+            print(
+                f"built {result.topics} topics, {result.sources} sources, "
+                f"{result.tags} tags: {result.files_written} files written to {out} "
+                f"in {result.seconds:.2f} s",
+                flush=True,
+            )
     return True

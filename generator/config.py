@@ -26,6 +26,7 @@ class Settings:
     allow_raw_html: bool = False  # raw HTML inside topic Markdown
     max_file_bytes: int = 60_000_000  # larger input files are refused
     latest_sources_on_home: int = 10
+    feed_items: int = 50  # newest items per feed (the site's and each tag's)
 
 
 def load_settings(root: Path) -> Settings:

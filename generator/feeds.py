@@ -57,7 +57,8 @@ def pretty_path(url_path: str) -> str:
 
 
 def absolute_url(base_url: str, url_path: str) -> str:
-    return urljoin(base_url, pretty_path(url_path))
+    """base_url ends with '/' and output paths are clean relative paths: plain joining."""
+    return base_url + pretty_path(url_path)
 
 
 def _datetime(date: PartialDate) -> dt.datetime:

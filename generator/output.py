@@ -78,9 +78,12 @@ def write_site(files: dict[str, bytes], static_dirs: list[Path], out: Path) -> i
         for static in static_dirs:
             if static.is_dir():
                 _copy_tree(static, staging / "static")
+        made: set[Path] = set()
         for path in sorted(files):
             target = staging.joinpath(*safe_relative(path).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             target.write_bytes(files[path])
         count = sum(1 for p in staging.rglob("*") if p.is_file())
         _swap(staging, out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -247,8 +247,7 @@ def render_site(
     files["robots.txt"] = robots_txt(base_url)
     files[".nojekyll"] = b""
     if base_url:
-        items = feed_items(site, settings, linked, source_html, site_date, tags_of, base_url)
-        files.update(all_feeds(site, settings, items, base_url, site_date))
+        files.update(all_feeds(site, settings, linked, source_html, site_date, tags_of, base_url))
         files["sitemap.xml"] = sitemap(lastmod, base_url)
     return files
 
@@ -267,7 +266,7 @@ def feed_items(
     tags_of: Any,
     base_url: str,
 ) -> list[FeedItem]:
-    """Topics and sources as feed items, newest first, their HTML with absolute links."""
+    """Topics and sources as feed items, newest first (HTML still with relative links)."""
     items = []
     for topic in site.topics:
         items.append(
@@ -280,9 +279,7 @@ def feed_items(
                 author=settings.author,
                 tags=tuple((t.slug, t.name) for t in tags_of(topic.tags)),
                 summary=topic.summary,
-                html=absolutize(
-                    linked.rendered[topic.path].html, absolute_url(base_url, topic.url_path)
-                ),
+                html=linked.rendered[topic.path].html,
             )
         )
     for source in site.sources:
@@ -299,7 +296,7 @@ def feed_items(
                 author=source.author or source.outlet,
                 tags=tuple((t.slug, t.name) for t in tags_of(source.tags)),
                 summary=summary,
-                html=absolutize(source_html[source.id], absolute_url(base_url, source.url_path)),
+                html=source_html[source.id],
             )
         )
     items.sort(key=lambda i: (i.updated.sort_key, i.key), reverse=True)
@@ -307,9 +304,27 @@ def feed_items(
 
 
 def all_feeds(
-    site: Site, settings: Settings, items: list[FeedItem], base_url: str, site_date: PartialDate
+    site: Site,
+    settings: Settings,
+    linked: Linked,
+    source_html: dict[str, str],
+    site_date: PartialDate,
+    tags_of: Any,
+    base_url: str,
 ) -> dict[str, bytes]:
-    """The site's RSS, Atom and JSON feeds, and an RSS and Atom feed per tag."""
+    """The site's RSS, Atom and JSON feeds, and an RSS and Atom feed per tag, each holding
+    the newest settings.feed_items items."""
+    limit = settings.feed_items
+    every = feed_items(site, settings, linked, source_html, site_date, tags_of, base_url)
+    selected = every[:limit]
+    for tag in site.tags:
+        selected += [i for i in every if any(s == tag.slug for s, _ in i.tags)][:limit]
+    # Rewrite links once per item that some feed carries, not once per feed.
+    absolute = {
+        item.key: replace(item, html=absolutize(item.html, absolute_url(base_url, item.url_path)))
+        for item in selected
+    }
+    items = [absolute.get(item.key, item) for item in every]
     info = FeedInfo(
         title=settings.title,
         description=settings.description,
@@ -319,12 +334,12 @@ def all_feeds(
         author=settings.author,
     )
     files = {
-        "feed.xml": rss_feed(info, items, base_url, site_date),
-        "atom.xml": atom_feed(info, items, base_url, site_date),
-        "feed.json": json_feed(info, items, base_url),
+        "feed.xml": rss_feed(info, items[:limit], base_url, site_date),
+        "atom.xml": atom_feed(info, items[:limit], base_url, site_date),
+        "feed.json": json_feed(info, items[:limit], base_url),
     }
     for tag in site.tags:
-        tagged = [i for i in items if any(slug == tag.slug for slug, _ in i.tags)]
+        tagged = [i for i in items if any(slug == tag.slug for slug, _ in i.tags)][:limit]
         tag_info = FeedInfo(
             title=f"{settings.title}: {tag.name}",
             description=f"Topics and sources tagged {tag.name}.",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from .cleaning import CleanHints, clean_article
 from .inputs import LineDict, decode_text, parse_yaml, read_bytes
-from .models import SOURCE_KINDS, BuildError, PartialDate, Problem, Source
+from .models import SOURCE_KINDS, BuildError, CleanedArticle, PartialDate, Problem, Source
 from .textnorm import split_sentences
 from .urls import is_safe_url, slugify
 
@@ -133,8 +134,16 @@ def _tags(entry: LineDict, rel: str, problems: list[Problem]) -> tuple[str, ...]
     return tuple(str(t).strip() for t in value if str(t).strip())
 
 
-def load_sources(root: Path, seeds_dir: str = "seeds", max_bytes: int = 60_000_000) -> list[Source]:
-    """Read and check sources.yaml and every seed file; raise BuildError with all problems."""
+def load_sources(
+    root: Path,
+    seeds_dir: str = "seeds",
+    max_bytes: int = 60_000_000,
+    clean: Callable[..., CleanedArticle] = clean_article,
+) -> list[Source]:
+    """Read and check sources.yaml and every seed file; raise BuildError with all problems.
+
+    clean is clean_article, or a cached wrapper of it.
+    """
     folder = root / seeds_dir
     rel = f"{seeds_dir}/{SOURCES_FILE}"
     meta_path = folder / SOURCES_FILE

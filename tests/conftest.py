@@ -20,7 +20,7 @@ BASE_URL = "https://example.org/briefing/"
 def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's own content built into a temporary folder."""
     out = tmp_path_factory.mktemp("site") / "output"
-    build(ROOT, out, base_url=BASE_URL)
+    build(ROOT, out, base_url=BASE_URL, use_cache=False)
     return out
 
 

@@ -295,3 +295,16 @@ def test_serve_builds_serves_and_rebuilds(project: Path) -> None:
             raise
     assert process.returncode == 0
     assert "no front matter" in stderr and "Traceback" not in stderr
+
+
+def test_feeds_hold_the_newest_items_only(project: Path, tmp_path: Path) -> None:
+    with (project / "briefing.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("feed_items: 3\n")
+    build(project, tmp_path / "out", base_url=BASE_URL)
+    full = tmp_path / "full"
+    build(ROOT, full, base_url=BASE_URL, use_cache=False)
+    everything = feedparser.parse((full / "atom.xml").read_bytes()).entries
+    for name in ("feed.xml", "atom.xml"):
+        entries = feedparser.parse((tmp_path / "out" / name).read_bytes()).entries
+        assert [e.link for e in entries] == [e.link for e in everything[:3]]
+    assert len(json.loads((tmp_path / "out/feed.json").read_text("utf-8"))["items"]) == 3

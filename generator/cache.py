@@ -1,0 +1,151 @@
+"""The build cache (.briefing-cache/, git-ignored): skip a build whose inputs did not change,
+and reuse cleaned articles whose raw text did not change.
+
+Everything is keyed by content hashes, the generator's own code and the build options, so
+a stale entry can only be missed, never used. A damaged cache is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .models import CleanedArticle
+
+CACHE_DIR = ".briefing-cache"
+_CODE_DIR = Path(__file__).resolve().parent
+_MANIFEST = "last-build.json"
+_ARTICLES = "articles.pickle"
+
+
+def code_fingerprint() -> str:
+    """A hash of the generator's own code and data: a new version invalidates everything."""
+    digest = hashlib.sha256()
+    for path in sorted(_CODE_DIR.rglob("*")):
+        if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(_CODE_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _walk(folder: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found += [Path(dirpath) / name for name in sorted(filenames) if not name.startswith(".")]
+    return found
+
+
+def input_fingerprint(
+    root: Path, folders: list[Path], files: list[Path], options: dict[str, Any]
+) -> str:
+    """A hash of every input file's name and bytes, the generator's code and the options."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    paths = [p for folder in folders if folder.is_dir() for p in _walk(folder)]
+    paths += [p for p in files if p.is_file()]
+    for path in paths:
+        digest.update(b"\0" + str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class BuildCache:
+    """Read and write the cache folder; every failure to read it counts as a miss."""
+
+    def __init__(self, root: Path, enabled: bool = True):
+        self.folder = root / CACHE_DIR
+        self.enabled = enabled
+        self._articles: dict[str, CleanedArticle] | None = None
+        self._used: dict[str, CleanedArticle] = {}
+
+    # -- whole-build skip -----------------------------------------------------------------
+
+    def unchanged_build(self, fingerprint: str, out: Path) -> dict[str, Any] | None:
+        """The last build's summary if it had these inputs and its output is still intact."""
+        if not self.enabled:
+            return None
+        try:
+            manifest = json.loads((self.folder / _MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if manifest.get("fingerprint") != fingerprint or manifest.get("output") != str(out):
+            return None
+        for rel, size in manifest.get("files", {}).items():
+            try:
+                if (out / rel).stat().st_size != size:
+                    return None
+            except OSError:
+                return None
+        summary = manifest.get("summary")
+        return summary if isinstance(summary, dict) else None
+
+    def record_build(self, fingerprint: str, out: Path, summary: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        files = {
+            p.relative_to(out).as_posix(): p.stat().st_size for p in out.rglob("*") if p.is_file()
+        }
+        manifest = {
+            "fingerprint": fingerprint,
+            "output": str(out),
+            "files": files,
+            "summary": summary,
+        }
+        self._write(_MANIFEST, json.dumps(manifest).encode("utf-8"))
+
+    # -- cleaned articles -----------------------------------------------------------------
+
+    def cleaner(self, clean: Callable[..., CleanedArticle]) -> Callable[..., CleanedArticle]:
+        """Wrap clean(raw, markdown=..., hints=...) so unchanged raw text is not cleaned again."""
+        if not self.enabled:
+            return clean
+        if self._articles is None:
+            self._articles = self._read_articles()
+        code = code_fingerprint()
+        articles = self._articles
+
+        def cached(raw: str, **kwargs: Any) -> CleanedArticle:
+            key = hashlib.sha256(
+                (code + repr(sorted(kwargs.items())) + "\0" + raw).encode("utf-8", "surrogatepass")
+            ).hexdigest()
+            article = articles.get(key)
+            if article is None:
+                article = clean(raw, **kwargs)
+            self._used[key] = article
+            return article
+
+        return cached
+
+    def save_articles(self) -> None:
+        """Keep the articles this build used (so deleted sources do not pile up)."""
+        if self.enabled and self._used:
+            self._write(_ARTICLES, pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _read_articles(self) -> dict[str, CleanedArticle]:
+        try:
+            data = pickle.loads((self.folder / _ARTICLES).read_bytes())
+        except Exception:  # noqa: BLE001 - any damage to the cache is a miss
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write(self, name: str, data: bytes) -> None:
+        try:
+            self.folder.mkdir(exist_ok=True)
+            temporary = self.folder / f".{name}.tmp"
+            temporary.write_bytes(data)
+            os.replace(temporary, self.folder / name)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+def clear(root: Path) -> None:
+    """Delete the cache folder (--clean)."""
+    import shutil
+
+    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)

@@ -1,0 +1,124 @@
+"""Rebuilds with the cache give exactly what a clean build gives, after every kind of edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import build
+
+from .conftest import BASE_URL, run_cli, tree_digest
+
+
+def clean_build(project: Path, out: Path) -> dict[str, bytes]:
+    build(project, out, base_url=BASE_URL, use_cache=False)
+    return tree_digest(out)
+
+
+def incremental(project: Path) -> dict[str, bytes]:
+    out = project / "output"
+    result = build(project, out, base_url=BASE_URL)
+    assert not result.skipped
+    return tree_digest(out)
+
+
+def edit_source(project: Path) -> None:
+    seed = project / "seeds/003_4340c87e853854e5.txt"
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace(
+            "At the moment, it’s just the accusation.", "At the moment, it is only an accusation."
+        ),
+        encoding="utf-8",
+    )
+    for topic in (project / "content/topics/ukraine-support.md",):
+        topic.write_text(
+            topic.read_text(encoding="utf-8")
+            .replace(
+                '"At the moment, it’s just the\naccusation"',
+                '"At the moment, it is only an\naccusation"',
+            )
+            .replace(
+                '"At the moment, it’s just the accusation."',
+                '"At the moment, it is only an accusation."',
+            ),
+            encoding="utf-8",
+        )
+
+
+def rename_tag(project: Path) -> None:
+    sources = project / "seeds/sources.yaml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace("Spy balloon", "Surveillance balloon"),
+        encoding="utf-8",
+    )
+    topic = project / "content/topics/spy-balloon.md"
+    topic.write_text(
+        topic.read_text(encoding="utf-8").replace(
+            "tags: [Spy balloon", "tags: [Surveillance balloon"
+        ),
+        encoding="utf-8",
+    )
+
+
+def delete_topic(project: Path) -> None:
+    (project / "content/topics/sanctions.md").unlink()
+    for path in [*project.glob("content/*.md"), *project.glob("content/topics/*.md")]:
+        path.write_text(
+            path.read_text(encoding="utf-8")
+            .replace("[[Sanctions]]", "sanctions")
+            .replace("[[sanctions]]", "sanctions"),
+            encoding="utf-8",
+        )
+    timeline = project / "content/timeline.yaml"
+    timeline.write_text(
+        timeline.read_text(encoding="utf-8").replace(", sanctions]", "]"), encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("change", [edit_source, rename_tag, delete_topic])
+def test_incremental_build_equals_clean_build(project: Path, tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    incremental(project)  # fills the cache
+    change(project)
+    after = incremental(project)
+    assert after == clean_build(project, tmp_path / "clean")
+    if change is delete_topic:
+        assert "topics/sanctions/index.html" not in after
+    if change is rename_tag:
+        assert "tags/surveillance-balloon/index.html" in after
+        assert "tags/spy-balloon/index.html" not in after
+    if change is edit_source:
+        page = after["sources/us-accuses-china-of-weighing-arms-for-russia/index.html"]
+        assert "it is only an accusation" in page.decode()
+
+
+def test_unchanged_inputs_skip_the_build(project: Path) -> None:
+    out = project / "output"
+    first = build(project, out, base_url=BASE_URL)
+    before = tree_digest(out)
+    second = build(project, out, base_url=BASE_URL)
+    assert not first.skipped and second.skipped
+    assert tree_digest(out) == before
+    # a damaged output is noticed and rebuilt
+    (out / "index.html").write_text("x", encoding="utf-8")
+    assert not build(project, out, base_url=BASE_URL).skipped
+    assert tree_digest(out) == before
+    # other options are another build
+    assert not build(project, out, base_url=BASE_URL + "other/").skipped
+    result = run_cli("--root", str(project), "--base-url", BASE_URL + "other/")
+    assert result.returncode == 0 and "nothing changed" in result.stdout
+
+
+def test_damaged_cache_is_ignored(project: Path, tmp_path: Path) -> None:
+    build(project, project / "output", base_url=BASE_URL)
+    for path in (project / ".briefing-cache").iterdir():
+        path.write_bytes(b"\x80garbage")
+    edit_source(project)
+    assert incremental(project) == clean_build(project, tmp_path / "clean")
+
+
+def test_clean_option_removes_the_cache(project: Path) -> None:
+    assert run_cli("--root", str(project), "-q").returncode == 0
+    assert (project / ".briefing-cache").is_dir()
+    result = run_cli("--root", str(project), "--clean")
+    assert result.returncode == 0 and "files written" in result.stdout
