@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .cache import BuildCache, input_fingerprint
-from .cleaning import clean_article
+from .cleaning import CleanRequest, clean_articles
 from .config import SETTINGS_FILE, Settings, load_settings
 from .content import load_content, load_timeline
 from .feeds import normalise_base_url
 from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Problem, Site, Source
 from .output import check_output_dir, write_site
+from .parallel import default_jobs
 from .render import render_site
 from .site import link_site
 from .sources import load_sources
@@ -46,7 +47,7 @@ def load_site(
     *,
     drafts: bool = False,
     base_url: str | None = None,
-    clean: Callable[..., CleanedArticle] = clean_article,
+    clean_all: Callable[[list[CleanRequest]], list[CleanedArticle]] = clean_articles,
 ) -> tuple[Settings, Site]:
     """Load and link every input; raise BuildError listing all problems found."""
     settings = load_settings(root)
@@ -58,7 +59,7 @@ def load_site(
     topics: list[Page] = []
     pages: list[Page] = []
     try:
-        sources = load_sources(root, max_bytes=settings.max_file_bytes, clean=clean)
+        sources = load_sources(root, max_bytes=settings.max_file_bytes, clean_all=clean_all)
     except BuildError as err:
         problems.extend(err.problems)
     events: list[Event] = []
@@ -79,13 +80,16 @@ def build(
     drafts: bool = False,
     base_url: str | None = None,
     use_cache: bool = True,
+    jobs: int | None = None,
 ) -> BuildResult:
     """Build the site under root into out (default root/output).
 
     With use_cache, a build whose inputs, options and generator code are unchanged since
     the last one (and whose output is intact) is skipped, and unchanged sources are not
-    cleaned again. The output is the same either way.
+    cleaned again. jobs worker processes clean sources (default: one per core). The output
+    is the same either way.
     """
+    jobs = jobs or default_jobs()
     started = time.perf_counter()
     root = root.resolve()
     out = (out or root / "output").resolve()
@@ -110,7 +114,10 @@ def build(
             skipped=True,
         )
     settings, site = load_site(
-        root, drafts=drafts, base_url=base_url, clean=cache.cleaner(clean_article)
+        root,
+        drafts=drafts,
+        base_url=base_url,
+        clean_all=lambda requests: cache.clean_all(requests, jobs),
     )
     dirs = theme_dirs(root, settings.theme)
     files = render_site(site, settings, make_environment(dirs), epoch)

@@ -11,11 +11,12 @@ import hashlib
 import json
 import os
 import pickle
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .cleaning import CleanRequest, clean_request
 from .models import CleanedArticle
+from .parallel import parallel_map
 
 CACHE_DIR = ".briefing-cache"
 _CODE_DIR = Path(__file__).resolve().parent
@@ -101,26 +102,24 @@ class BuildCache:
 
     # -- cleaned articles -----------------------------------------------------------------
 
-    def cleaner(self, clean: Callable[..., CleanedArticle]) -> Callable[..., CleanedArticle]:
-        """Wrap clean(raw, markdown=..., hints=...) so unchanged raw text is not cleaned again."""
-        if not self.enabled:
-            return clean
+    def clean_all(self, requests: list[CleanRequest], jobs: int = 1) -> list[CleanedArticle]:
+        """Clean requests, reusing cached results; misses run in `jobs` processes."""
         if self._articles is None:
-            self._articles = self._read_articles()
+            self._articles = self._read_articles() if self.enabled else {}
         code = code_fingerprint()
-        articles = self._articles
-
-        def cached(raw: str, **kwargs: Any) -> CleanedArticle:
-            key = hashlib.sha256(
-                (code + repr(sorted(kwargs.items())) + "\0" + raw).encode("utf-8", "surrogatepass")
+        keys = [
+            hashlib.sha256(
+                (code + repr((r.markdown, r.hints)) + "\0" + r.raw).encode("utf-8", "surrogatepass")
             ).hexdigest()
-            article = articles.get(key)
-            if article is None:
-                article = clean(raw, **kwargs)
-            self._used[key] = article
-            return article
-
-        return cached
+            for r in requests
+        ]
+        missing = [i for i, key in enumerate(keys) if key not in self._articles]
+        cleaned = parallel_map(clean_request, [requests[i] for i in missing], jobs)
+        for index, article in zip(missing, cleaned, strict=True):
+            self._articles[keys[index]] = article
+        results = [self._articles[key] for key in keys]
+        self._used.update(zip(keys, results, strict=True))
+        return results
 
     def save_articles(self) -> None:
         """Keep the articles this build used (so deleted sources do not pile up)."""

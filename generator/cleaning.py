@@ -487,3 +487,21 @@ def clean_article(
         byline_author=author,
         byline_date=date,
     )
+
+
+@dataclass(frozen=True)
+class CleanRequest:
+    """One article to clean, as load_sources asks for it."""
+
+    raw: str
+    markdown: bool | None
+    hints: CleanHints
+
+
+def clean_request(request: CleanRequest) -> CleanedArticle:
+    return clean_article(request.raw, markdown=request.markdown, hints=request.hints)
+
+
+def clean_articles(requests: list[CleanRequest]) -> list[CleanedArticle]:
+    """Clean each request in this process."""
+    return [clean_request(request) for request in requests]

@@ -74,6 +74,14 @@ def add_build_options(parser: argparse.ArgumentParser, *, suppress: bool = False
         help="absolute URL the site will be served from (overrides 'url' in briefing.yaml); "
         "needed for feeds, sitemap.xml and canonical links",
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=default(None),
+        metavar="N",
+        help="worker processes for cleaning sources (default: one per core; 1: no workers)",
+    )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument(
         "-q", "--quiet", action="store_true", default=default(False), help="print errors only"
@@ -132,6 +140,8 @@ def _remove_leftovers(out: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error("--jobs must be 1 or more")
     if args.command == "serve" and not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
     root: Path = args.root.resolve()
@@ -175,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
 def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
     """Build once and print the outcome; True on success."""
     try:
-        result = build(root, out, drafts=args.drafts, base_url=args.base_url)
+        result = build(root, out, drafts=args.drafts, base_url=args.base_url, jobs=args.jobs)
     except BuildError as err:
         errors = [p for p in err.problems if p.level == "error"]
         for problem in err.problems:

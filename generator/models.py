@@ -111,6 +111,9 @@ class CleanedArticle:
         return sum(len(b.text.split()) for b in self.blocks)
 
 
+EMPTY_ARTICLE = CleanedArticle(title=None, blocks=())
+
+
 @dataclass(frozen=True)
 class Source:
     """A source article: its metadata from sources.yaml and its cleaned text."""

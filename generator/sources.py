@@ -5,12 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-from .cleaning import CleanHints, clean_article
+from .cleaning import CleanHints, CleanRequest, clean_articles
 from .inputs import LineDict, decode_text, parse_yaml, read_bytes
-from .models import SOURCE_KINDS, BuildError, CleanedArticle, PartialDate, Problem, Source
+from .models import (
+    EMPTY_ARTICLE,
+    SOURCE_KINDS,
+    BuildError,
+    CleanedArticle,
+    PartialDate,
+    Problem,
+    Source,
+)
 from .textnorm import split_sentences
 from .urls import is_safe_url, slugify
 
@@ -138,11 +147,12 @@ def load_sources(
     root: Path,
     seeds_dir: str = "seeds",
     max_bytes: int = 60_000_000,
-    clean: Callable[..., CleanedArticle] = clean_article,
+    clean_all: Callable[[list[CleanRequest]], list[CleanedArticle]] = clean_articles,
 ) -> list[Source]:
     """Read and check sources.yaml and every seed file; raise BuildError with all problems.
 
-    clean is clean_article, or a cached wrapper of it.
+    Cleaning runs once every entry has been checked, through clean_all: plain, cached or
+    in parallel processes, always with the same result.
     """
     folder = root / seeds_dir
     rel = f"{seeds_dir}/{SOURCES_FILE}"
@@ -162,7 +172,8 @@ def load_sources(
     problems: list[Problem] = []
     seen_ids: dict[str, int] = {}
     seen_files: dict[str, int] = {}
-    sources: list[Source] = []
+    pending: list[Source] = []  # checked entries, waiting for their cleaned text
+    requests: list[CleanRequest] = []
     for entry in data:
         if not isinstance(entry, LineDict):
             problems.append(Problem(rel, None, f"entry {entry!r} is not a mapping"))
@@ -286,31 +297,22 @@ def load_sources(
             )
             continue
         fmt = hints.format or ("markdown" if file_name.endswith(".md") else None)
-        article = clean_article(
-            raw, markdown=None if fmt is None else fmt == "markdown", hints=hints
-        )
-        title = _text_field(entry, "title", rel, problems)
-        origin = "metadata"
-        if title is None and article.title:
-            title, origin = article.title, "headline"
-        elif title is None:
-            title, origin = _first_sentence_title(article.text), "first sentence"
-        author = _text_field(entry, "author", rel, problems) or article.byline_author
-        sources.append(
+        requests.append(CleanRequest(raw, None if fmt is None else fmt == "markdown", hints))
+        pending.append(
             Source(
                 id=source_id,
                 file=file_name,
-                title=title,
-                title_origin=origin,  # type: ignore[arg-type]
+                title=_text_field(entry, "title", rel, problems) or "",
+                title_origin="metadata",
                 outlet=_text_field(entry, "outlet", rel, problems),
-                author=author,
-                date=date or article.byline_date,
+                author=_text_field(entry, "author", rel, problems),
+                date=date,
                 url=url,
                 kind=kind,
                 language=_text_field(entry, "language", rel, problems),
                 tags=_tags(entry, rel, problems),
                 note=_text_field(entry, "note", rel, problems),
-                article=article,
+                article=EMPTY_ARTICLE,
                 raw=raw_bytes,
                 line=line,
             )
@@ -329,4 +331,24 @@ def load_sources(
             )
     if problems:
         raise BuildError(problems)
-    return sources
+    return [
+        _with_article(source, article)
+        for source, article in zip(pending, clean_all(requests), strict=True)
+    ]
+
+
+def _with_article(source: Source, article: CleanedArticle) -> Source:
+    """Fill in what the cleaned text supplies where sources.yaml is silent."""
+    title, origin = source.title, "metadata"
+    if not title and article.title:
+        title, origin = article.title, "headline"
+    elif not title:
+        title, origin = _first_sentence_title(article.text), "first sentence"
+    return replace(
+        source,
+        title=title,
+        title_origin=origin,  # type: ignore[arg-type]
+        author=source.author or article.byline_author,
+        date=source.date or article.byline_date,
+        article=article,
+    )

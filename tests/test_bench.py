@@ -1,0 +1,65 @@
+"""The benchmark runs (at a tiny size, so it cannot rot) and parallel builds are exact."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from generator import build
+
+from .conftest import ROOT, tree_digest
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus import generate  # noqa: E402
+
+
+def test_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench/run.py"),
+            "--sources",
+            "12",
+            "--topics",
+            "3",
+            "--runs",
+            "1",
+            "--no-others",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    for key in (
+        "briefing_full_s",
+        "briefing_noop_s",
+        "briefing_edit_source_s",
+        "briefing_edit_topic_s",
+        "briefing_peak_mb",
+    ):
+        assert isinstance(data[key], float) and data[key] > 0
+    assert data["hugo_full_s"] is None and data["pelican_full_s"] is None
+    assert "ratios" in result.stdout
+
+
+def test_generated_corpus_builds_with_its_quotes(tmp_path: Path) -> None:
+    sites = generate(tmp_path / "corpus", 30, 4, ROOT)
+    result = build(sites["briefing"], tmp_path / "out", use_cache=False)
+    assert result.sources == 30 and result.topics == 4
+    page = (tmp_path / "out/sources/src-00003/index.html").read_text(encoding="utf-8")
+    assert "Advertisement" not in page and "Other Topics of Interest" not in page
+
+
+def test_jobs_1_and_2_give_identical_trees(tmp_path: Path) -> None:
+    sites = generate(tmp_path / "corpus", 80, 3, ROOT)  # enough sources to use processes
+    build(sites["briefing"], tmp_path / "one", use_cache=False, jobs=1)
+    build(sites["briefing"], tmp_path / "two", use_cache=False, jobs=2)
+    assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
