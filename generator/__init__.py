@@ -21,6 +21,7 @@ from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Proble
 from .output import check_output_dir, write_site
 from .parallel import default_jobs
 from .render import render_site
+from .search import index_site, pagefind_binary, unavailable_warning
 from .site import link_site
 from .sources import load_sources
 from .templates import make_environment, theme_dirs
@@ -120,10 +121,19 @@ def build(
         clean_all=lambda requests: cache.clean_all(requests, jobs),
     )
     dirs = theme_dirs(root, settings.theme)
-    files = render_site(site, settings, make_environment(dirs), epoch)
-    static_dirs = [d / "static" for d in reversed(dirs)]
-    count = write_site(files, static_dirs, out)
     warnings = list(site.warnings)
+    binary = pagefind_binary() if settings.search else None
+    search = "off" if not settings.search else "available" if binary else "unavailable"
+    if search == "unavailable":
+        warnings.append(unavailable_warning())
+    files = render_site(site, settings, make_environment(dirs), epoch, search=search)
+    static_dirs = [d / "static" for d in reversed(dirs)]
+
+    def index(staging: Path) -> None:
+        if binary:
+            index_site(staging, binary, settings.language)
+
+    count = write_site(files, static_dirs, out, finish=index)
     if not settings.url:
         warnings.append(
             Problem(

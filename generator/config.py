@@ -27,6 +27,7 @@ class Settings:
     max_file_bytes: int = 60_000_000  # larger input files are refused
     latest_sources_on_home: int = 10
     feed_items: int = 50  # newest items per feed (the site's and each tag's)
+    search: bool = True  # build a Pagefind search index and show the search box
 
 
 def load_settings(root: Path) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from .models import BuildError, Problem
@@ -65,11 +66,18 @@ def _copy_tree(src: Path, dest: Path) -> None:
             shutil.copyfile(path, target)
 
 
-def write_site(files: dict[str, bytes], static_dirs: list[Path], out: Path) -> int:
+def write_site(
+    files: dict[str, bytes],
+    static_dirs: list[Path],
+    out: Path,
+    finish: Callable[[Path], None] | None = None,
+) -> int:
     """Write files and static assets to out atomically; return the number of files written.
 
     static_dirs are copied lowest priority first (the default theme, then the site theme),
-    each into static/. The previous output survives any failure, including Ctrl-C.
+    each into static/. finish(staging), if given, runs on the complete staging folder
+    before the swap (the search index). The previous output survives any failure,
+    including Ctrl-C.
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +93,8 @@ def write_site(files: dict[str, bytes], static_dirs: list[Path], out: Path) -> i
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             target.write_bytes(files[path])
+        if finish:
+            finish(staging)
         count = sum(1 for p in staging.rglob("*") if p.is_file())
         _swap(staging, out)
     except BaseException:

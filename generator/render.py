@@ -80,12 +80,17 @@ def newest_date(site: Site) -> PartialDate | None:
 
 
 def render_site(
-    site: Site, settings: Settings, env: Environment, site_date: PartialDate | None = None
+    site: Site,
+    settings: Settings,
+    env: Environment,
+    site_date: PartialDate | None = None,
+    search: str = "off",
 ) -> dict[str, bytes]:
     """Every output file of the site, in memory.
 
     site_date stands for "when the site was last updated" (feeds, footer); it comes from
-    SOURCE_DATE_EPOCH or the content, never from the clock.
+    SOURCE_DATE_EPOCH or the content, never from the clock. search is "available",
+    "unavailable" (Pagefind missing: the search page says so) or "off".
     """
     linked = render_markdown(site, settings)
     site_date = site_date or newest_date(site) or PartialDate(1970, 1, 1)
@@ -115,6 +120,7 @@ def render_site(
         "site_date": site_date,
         "feeds": bool(base_url),
         "canonical": canonical,
+        "search": search,
     }
     files: dict[str, bytes] = {}
     lastmod: dict[str, PartialDate | None] = {}
@@ -233,6 +239,8 @@ def render_site(
             body=body(plain),
             cited=linked.sources_list(plain, sources_by_id),
         )
+    if search != "off":
+        page("search/index.html", "search.html", title="Search")
     files["404.html"] = render(
         env,
         "404.html",

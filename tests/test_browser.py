@@ -1,0 +1,287 @@
+"""A reader in a real browser: headless Chromium driven by Playwright.
+
+The site is served from a subfolder of a local HTTP server (and opened from file://):
+readers follow citations to highlighted passages, search, read on a phone, and use the
+keyboard; axe-core finds no serious or critical accessibility violation in light or dark
+mode. Screenshots of every page kind go to test-artifacts/screenshots/.
+
+Run these alone with:  python -m pytest -m browser
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import build
+
+from .conftest import BASE_URL, ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_DEPS = ROOT / "tests" / ".browser-deps"
+AXE = BROWSER_DEPS / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE_KINDS = {
+    "home": "index.html",
+    "topic": "topics/spy-balloon/index.html",
+    "source": "sources/blinken-meets-wang-yi/index.html",
+    "original": "sources/blinken-meets-wang-yi/original/index.html",
+    "sources": "sources/index.html",
+    "tags": "tags/index.html",
+    "tag": "tags/spy-balloon/index.html",
+    "timeline": "timeline/index.html",
+    "about": "about/index.html",
+    "search": "search/index.html?q=balloon",
+}
+
+
+def ensure_browser_dependencies() -> None:
+    """Install what these tests need when a fresh machine lacks it (Chromium, axe-core)."""
+    if not CHROMIUM.exists():
+        apt = shutil.which("apt-get")
+        assert apt, "Chromium is missing and apt-get is not available to install it"
+        subprocess.run(
+            [apt, "install", "-y", "-q", "chromium"], check=True, capture_output=True, timeout=900
+        )
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        assert npm, "axe-core is missing and npm is not available to install it"
+        BROWSER_DEPS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(BROWSER_DEPS),
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "axe-core@4",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site built into www/briefing/, to be served from a subfolder."""
+    www = tmp_path_factory.mktemp("www")
+    build(ROOT, www / "briefing", base_url=BASE_URL, use_cache=False)
+    return www
+
+
+@pytest.fixture(scope="module")
+def server(site_root: Path) -> Iterator[str]:
+    handler = functools.partial(QuietHandler, directory=str(site_root))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/briefing/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    ensure_browser_dependencies()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page with its console errors and any request that left the local site."""
+
+    def __init__(self, browser: Any, local_prefix: str, **options: Any):
+        self.context = browser.new_context(**options)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on(
+            "request",
+            lambda r: r.url.startswith(local_prefix) or self.outside.append(r.url),
+        )
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def base_for(kind: str, server: str, site_root: Path) -> str:
+    return server if kind == "http" else (site_root / "briefing").as_uri() + "/"
+
+
+@pytest.mark.parametrize("kind", ["http", "file"])
+def test_reader_follows_a_citation_to_its_highlighted_passage(
+    browser: Any, server: str, site_root: Path, kind: str
+) -> None:
+    base = base_for(kind, server, site_root)
+    local = server if kind == "http" else "file://"
+    watched = Watched(browser, local, viewport={"width": 1280, "height": 800})
+    page = watched.page
+    page.goto(base + "index.html")
+    page.click(".home-topics a:text('Spy balloon')")
+    page.wait_for_url("**/topics/spy-balloon/**")
+    marker = page.locator('sup.cite a[href*="#q-"]').first
+    title = marker.get_attribute("title") or ""
+    marker.click()
+    page.wait_for_url("**/sources/**#q-*")
+    passage_id = page.url.split("#", 1)[1]
+    state = page.evaluate(
+        """id => {
+            const el = document.getElementById(id);
+            const r = el.getBoundingClientRect();
+            return {tag: el.tagName, top: r.top, bottom: r.bottom, height: innerHeight,
+                    background: getComputedStyle(el).backgroundColor, text: el.textContent};
+        }""",
+        passage_id,
+    )
+    assert state["tag"] == "MARK"
+    assert 0 <= state["top"] and state["bottom"] <= state["height"], "passage is in view"
+    assert state["background"] not in ("rgba(0, 0, 0, 0)", "transparent"), "highlighted"
+    quote = title[1 : title.index("\u201d \u2014 ")]
+    assert " ".join(quote.split()[:3]) in " ".join(state["text"].split()), (quote, state["text"])
+    assert watched.errors == [] and watched.outside == []
+    watched.close()
+
+
+def test_search_finds_the_spy_balloon_topic(browser: Any, server: str) -> None:
+    watched = Watched(browser, server, viewport={"width": 1280, "height": 900})
+    page = watched.page
+    page.goto(server + "topics/taiwan/index.html")
+    page.fill("#site-search-input", "balloon")
+    page.press("#site-search-input", "Enter")
+    page.wait_for_selector("#search-results li", timeout=15000)
+    results = page.locator("#search-results li")
+    headings = [results.nth(i).locator("h2").inner_text() for i in range(results.count())]
+    assert any("Spy balloon" in h and "TOPIC" in h.upper() for h in headings), headings
+    assert results.first.locator("mark").count() > 0, "the match is highlighted"
+    link = page.locator("#search-results a:text-is('Spy balloon')").first
+    href = link.get_attribute("href") or ""
+    assert href.startswith(server), href
+    assert watched.errors == [] and watched.outside == []
+    watched.close()
+
+
+def test_search_says_it_needs_http_when_opened_from_disk(browser: Any, site_root: Path) -> None:
+    watched = Watched(browser, "file://")
+    page = watched.page
+    page.goto((site_root / "briefing/search/index.html").as_uri() + "?q=balloon")
+    assert "served over HTTP" in page.inner_text("#search-status")
+    assert watched.errors == []
+    watched.close()
+
+
+@pytest.mark.parametrize("name", sorted(PAGE_KINDS))
+def test_phone_viewport_has_no_horizontal_overflow(browser: Any, server: str, name: str) -> None:
+    watched = Watched(
+        browser,
+        server,
+        viewport={"width": 360, "height": 780},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = watched.page
+    page.goto(server + PAGE_KINDS[name])
+    page.wait_for_load_state("networkidle")
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    assert widths[0] <= widths[1], f"{name}: content {widths[0]}px wide in a {widths[1]}px screen"
+    assert watched.errors == [] and watched.outside == []
+    watched.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violations(browser: Any, server: str, scheme: str) -> None:
+    problems = []
+    watched = Watched(browser, server, color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = watched.page
+    for name, path in sorted(PAGE_KINDS.items()):
+        page.goto(server + path)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document)")
+        for violation in result["violations"]:
+            if violation["impact"] in ("serious", "critical"):
+                targets = [node["target"] for node in violation["nodes"][:3]]
+                problems.append(f"{name} ({scheme}): {violation['id']}: {targets}")
+    watched.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_keyboard_reaches_search_and_citations_with_visible_focus(
+    browser: Any, server: str
+) -> None:
+    watched = Watched(browser, server, viewport={"width": 1280, "height": 900})
+    page = watched.page
+    page.goto(server + "topics/spy-balloon/index.html")
+    reached = set()
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(
+            """() => {
+                const el = document.activeElement;
+                const style = getComputedStyle(el);
+                return {id: el.id, cite: !!el.closest('sup.cite'),
+                        outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+            }"""
+        )
+        visible = focus["outline"] != "none" and focus["width"] > 0
+        if focus["id"] == "site-search-input":
+            assert visible, "the search box shows focus"
+            reached.add("search")
+        if focus["cite"]:
+            assert visible, "citation links show focus"
+            reached.add("citation")
+        if reached == {"search", "citation"}:
+            break
+    assert reached == {"search", "citation"}
+    watched.close()
+
+
+def test_screenshots_of_every_page_kind(browser: Any, server: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = []
+    for width, label in ((1280, "desktop"), (390, "phone")):
+        for scheme in ("light", "dark"):
+            watched = Watched(
+                browser, server, viewport={"width": width, "height": 900}, color_scheme=scheme
+            )
+            for name, path in sorted(PAGE_KINDS.items()):
+                watched.page.goto(server + path)
+                watched.page.wait_for_load_state("networkidle")
+                target = SCREENSHOTS / f"{name}-{label}-{scheme}.png"
+                watched.page.screenshot(path=str(target), full_page=True)
+                shots.append(target)
+            watched.close()
+    assert all(shot.stat().st_size > 5000 for shot in shots)
