@@ -273,6 +273,8 @@ def test_serve_builds_serves_and_rebuilds(project: Path) -> None:
             except OSError:
                 time.sleep(0.2)
         assert status == 200 and "About this briefing" in html
+        assert "__briefing__/version" in html, "the live-reload script is injected"
+        version = _get(base + "__briefing__/version")[1]
         assert _get(base + "no/such/page")[0] == 404
         about = project / "content/pages/about.md"
         about.write_text(
@@ -282,6 +284,7 @@ def test_serve_builds_serves_and_rebuilds(project: Path) -> None:
         while time.monotonic() < deadline and "freshly added" not in _get(base + "about/")[1]:
             time.sleep(0.3)
         assert "freshly added" in _get(base + "about/")[1]
+        assert _get(base + "__briefing__/version")[1] != version, "open pages will reload"
         # a broken edit keeps the last good site served
         about.write_text("no front matter\n", encoding="utf-8")
         time.sleep(2)

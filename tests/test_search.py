@@ -1,0 +1,83 @@
+"""The search index and page, with and without Pagefind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from .conftest import BASE_URL, ROOT
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_search_index_and_box(site_dir: Path) -> None:
+    assert (site_dir / "pagefind/pagefind.js").is_file()
+    assert list((site_dir / "pagefind").glob("index/*.pf_index"))
+    for path in site_dir.rglob("*.html"):
+        if path.parent.name == "original" or path.name == "404.html":
+            continue
+        assert soup(path).select_one("form.site-search input[type=search]"), path
+    topic = soup(site_dir / "topics/spy-balloon/index.html")
+    assert topic.find(attrs={"data-pagefind-body": True})["data-pagefind-meta"] == "kind:Topic"
+    source = soup(site_dir / "sources/blinken-meets-wang-yi/index.html")
+    assert source.find(attrs={"data-pagefind-body": True})["data-pagefind-meta"] == "kind:Source"
+    tag = soup(site_dir / "tags/china/index.html")
+    assert tag.find(attrs={"data-pagefind-body": True})["data-pagefind-meta"] == "kind:Tag"
+    search = soup(site_dir / "search/index.html")
+    assert search.select_one("#search-page-input") and search.find("script", src=True)
+
+
+def test_without_pagefind_the_site_builds_and_says_so(project: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(tmp_path / "no-such-binary")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "--root",
+            str(project),
+            "--base-url",
+            BASE_URL,
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "warning: Pagefind is not installed" in result.stderr
+    out = tmp_path / "out"
+    assert not (out / "pagefind").exists()
+    page = soup(out / "search/index.html")
+    assert "Search is unavailable" in page.select_one(".search-unavailable").get_text()
+    assert soup(out / "index.html").select_one("form.site-search") is None
+    assert (out / "topics/spy-balloon/index.html").is_file()
+
+
+def test_search_can_be_turned_off(project: Path, tmp_path: Path) -> None:
+    with (project / "briefing.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("search: false\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "--root",
+            str(project),
+            "--base-url",
+            BASE_URL,
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    assert not (tmp_path / "out/search").exists() and not (tmp_path / "out/pagefind").exists()
