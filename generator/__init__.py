@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .cache import BuildCache, input_fingerprint
-from .cleaning import CleanRequest, clean_articles
 from .config import SETTINGS_FILE, Settings, load_settings
 from .content import load_content, load_timeline
+from .extract import CleanRequest, clean_articles
 from .feeds import normalise_base_url
 from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Problem, Site, Source
 from .output import check_output_dir, write_site

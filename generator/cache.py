@@ -14,7 +14,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from .cleaning import CleanRequest, clean_request
+from .extract import CleanRequest, clean_request
 from .models import CleanedArticle
 from .parallel import parallel_map
 

@@ -134,6 +134,15 @@ def _plain(line: str) -> str:
     return re.sub(r"(\*\*|__|\*|_)(.+?)\1", r"\2", line).strip()
 
 
+def matches_furniture(line: str, rules: Rules, *, blocks: bool = True) -> bool:
+    """A short line that is page furniture by the pattern lists (with blocks=True, also by
+    the block patterns, such as a copyright notice)."""
+    if len(line.split()) > MAX_FURNITURE_WORDS:
+        return False
+    plain = _plain(line)
+    return _fullmatch(rules.lines, plain) or (blocks and _fullmatch(rules.blocks, plain))
+
+
 def _split_blocks(text: str) -> list[list[str]]:
     blocks: list[list[str]] = []
     current: list[str] = []
@@ -487,21 +496,3 @@ def clean_article(
         byline_author=author,
         byline_date=date,
     )
-
-
-@dataclass(frozen=True)
-class CleanRequest:
-    """One article to clean, as load_sources asks for it."""
-
-    raw: str
-    markdown: bool | None
-    hints: CleanHints
-
-
-def clean_request(request: CleanRequest) -> CleanedArticle:
-    return clean_article(request.raw, markdown=request.markdown, hints=request.hints)
-
-
-def clean_articles(requests: list[CleanRequest]) -> list[CleanedArticle]:
-    """Clean each request in this process."""
-    return [clean_request(request) for request in requests]

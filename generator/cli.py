@@ -11,6 +11,8 @@ from pathlib import Path
 from . import __version__, build
 from .cache import clear as clear_cache
 from .config import SETTINGS_FILE
+from .extract import HTML_SUFFIXES, extract_html, extract_text, extraction_json
+from .inputs import decode_text, read_bytes
 from .models import BuildError
 from .output import check_output_dir
 from .serve import serve
@@ -28,6 +30,7 @@ commands:
   build (default)   build the site once
   serve             build, serve on localhost, rebuild and reload the page on every change
                     (python build.py serve --port 8000)
+  extract FILE      print what Briefing extracts from one .html/.txt/.md file, as JSON
 
 exit status: 0 built, 1 content errors (each listed with file:line and a fix), 2 usage error.
 View a built site with:  python -m http.server -d output"""
@@ -115,6 +118,14 @@ def make_parser() -> argparse.ArgumentParser:
         "its errors and keeps serving the last good site. Ctrl-C stops.",
     )
     add_build_options(serve_command, suppress=True)
+    extract_command = commands.add_parser(
+        "extract",
+        help="print what Briefing extracts from one source file, as JSON",
+        description="Print the title, author, date, outlet, url, language and articleBody "
+        "that Briefing extracts from a saved web page (.html, .htm) or cleans from a text "
+        "file (.txt, .md), as JSON.",
+    )
+    extract_command.add_argument("file", type=Path, help="the file to extract")
     serve_command.add_argument(
         "-p",
         "--port",
@@ -140,6 +151,8 @@ def _remove_leftovers(out: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    if args.command == "extract":
+        return _extract(args.file, parser)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be 1 or more")
     if args.command == "serve" and not 0 <= args.port <= 65535:
@@ -179,6 +192,25 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"cannot serve on {args.host}:{args.port}: {err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def _extract(path: Path, parser: argparse.ArgumentParser) -> int:
+    """briefing extract FILE: the extraction as JSON on standard output."""
+    if not path.is_file():
+        parser.error(f"{path} is not a file")
+    try:
+        data = read_bytes(path, str(path))
+        if path.suffix.lower() in HTML_SUFFIXES:
+            extraction = extract_html(data)
+        else:
+            text = decode_text(data, str(path))
+            extraction = extract_text(text, markdown=True if path.suffix == ".md" else None)
+    except BuildError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_CONTENT_ERROR
+    print(extraction_json(extraction))
     return EXIT_OK
 
 

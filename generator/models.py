@@ -101,6 +101,10 @@ class CleanedArticle:
     removed: tuple[str, ...] = ()
     byline_author: str | None = None
     byline_date: PartialDate | None = None
+    # What a saved web page says about itself (meta tags, JSON-LD); None for text files.
+    page_outlet: str | None = None
+    page_url: str | None = None
+    page_language: str | None = None
 
     @property
     def text(self) -> str:
@@ -130,6 +134,7 @@ class Source:
     language: str | None
     tags: tuple[str, ...]
     note: str | None
+    retrieved: PartialDate | None  # when the page was saved, if known
     article: CleanedArticle
     raw: bytes  # the seed file exactly as saved, published as the "original text"
     line: int  # where the entry starts in sources.yaml
@@ -137,6 +142,11 @@ class Source:
     @property
     def raw_sha256(self) -> str:
         return hashlib.sha256(self.raw).hexdigest()
+
+    @property
+    def archive_url(self) -> str | None:
+        """The Internet Archive's copies of the original address."""
+        return f"https://web.archive.org/web/*/{self.url}" if self.url else None
 
     @property
     def is_opinion(self) -> bool:

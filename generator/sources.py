@@ -9,7 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-from .cleaning import CleanHints, CleanRequest, clean_articles
+from .cleaning import CleanHints
+from .extract import HTML_SUFFIXES, CleanRequest, clean_articles, decode_html
 from .inputs import LineDict, decode_text, parse_yaml, read_bytes
 from .models import (
     EMPTY_ARTICLE,
@@ -24,7 +25,7 @@ from .textnorm import split_sentences
 from .urls import is_safe_url, slugify
 
 SOURCES_FILE = "sources.yaml"
-SOURCE_SUFFIXES = (".txt", ".md")
+SOURCE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 ENTRY_KEYS = {
     "id",
     "file",
@@ -280,9 +281,15 @@ def load_sources(
             )
             url = None
         hints = _hints(entry, rel, problems)
+        is_html = file_name.lower().endswith(HTML_SUFFIXES)
         try:
             raw_bytes = read_bytes(path, f"{seeds_dir}/{file_name}", max_bytes)
-            raw = decode_text(raw_bytes, f"{seeds_dir}/{file_name}")
+            # A saved page is decoded in the charset it declares; text files must be UTF-8.
+            raw = (
+                decode_html(raw_bytes)
+                if is_html
+                else decode_text(raw_bytes, f"{seeds_dir}/{file_name}")
+            )
         except BuildError as err:
             problems.extend(err.problems)
             continue
@@ -297,7 +304,15 @@ def load_sources(
             )
             continue
         fmt = hints.format or ("markdown" if file_name.endswith(".md") else None)
-        requests.append(CleanRequest(raw, None if fmt is None else fmt == "markdown", hints))
+        requests.append(
+            CleanRequest(raw, None if fmt is None else fmt == "markdown", hints, html=is_html)
+        )
+        retrieved = None
+        if entry.get("retrieved") is not None:
+            try:
+                retrieved = parse_date(entry["retrieved"])
+            except ValueError as err:
+                problems.append(Problem(rel, entry.key_lines["retrieved"], f"retrieved: {err}"))
         pending.append(
             Source(
                 id=source_id,
@@ -312,6 +327,7 @@ def load_sources(
                 language=_text_field(entry, "language", rel, problems),
                 tags=_tags(entry, rel, problems),
                 note=_text_field(entry, "note", rel, problems),
+                retrieved=retrieved,
                 article=EMPTY_ARTICLE,
                 raw=raw_bytes,
                 line=line,
@@ -338,7 +354,8 @@ def load_sources(
 
 
 def _with_article(source: Source, article: CleanedArticle) -> Source:
-    """Fill in what the cleaned text supplies where sources.yaml is silent."""
+    """Fill in what the cleaned text (or the saved page) supplies where sources.yaml is
+    silent; sources.yaml wins where it says something."""
     title, origin = source.title, "metadata"
     if not title and article.title:
         title, origin = article.title, "headline"
@@ -350,5 +367,8 @@ def _with_article(source: Source, article: CleanedArticle) -> Source:
         title_origin=origin,  # type: ignore[arg-type]
         author=source.author or article.byline_author,
         date=source.date or article.byline_date,
+        outlet=source.outlet or article.page_outlet,
+        url=source.url or article.page_url,
+        language=source.language or article.page_language,
         article=article,
     )

@@ -1,0 +1,251 @@
+"""Extract an article from a saved web page: metadata and main text as our own blocks.
+
+trafilatura finds the main content and reads the metadata (meta tags, JSON-LD); the
+extracted tree is then rebuilt from text into Blocks and Runs (paragraphs, subheadings,
+list items, block quotes; emphasis and http(s) links), so no markup from the page can
+reach the output. A few general rules from the text cleaner tidy what trafilatura keeps:
+a repeated headline, page furniture lines, a tail of truncated teaser excerpts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import trafilatura
+from bs4 import UnicodeDammit
+
+from .cleaning import CleanHints, Rules, clean_article, default_rules, matches_furniture
+from .models import Block, BlockKind, CleanedArticle, PartialDate, Run, RunStyle
+from .textnorm import clean_whitespace, loose_form
+from .urls import is_web_url
+
+HTML_SUFFIXES = (".html", ".htm")
+_ELLIPSIS_END = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
+_BLOCK_TAGS: dict[str, BlockKind] = {
+    "p": "paragraph",
+    "head": "heading",
+    "item": "list_item",
+    "quote": "quote",
+    "row": "paragraph",  # a table row becomes a line of text
+}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What a page says about itself, and its article text."""
+
+    title: str | None
+    author: str | None
+    date: PartialDate | None
+    outlet: str | None
+    url: str | None
+    language: str | None
+    article: CleanedArticle
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "author": self.author,
+            "date": self.date.iso if self.date else None,
+            "outlet": self.outlet,
+            "url": self.url,
+            "language": self.language,
+            "articleBody": self.article.text,
+        }
+
+
+def decode_html(data: bytes) -> str:
+    """Decode a saved page in the charset it declares (BOM, meta charset), else detect it."""
+    dammit = UnicodeDammit(data, is_html=True)
+    return dammit.unicode_markup or data.decode("utf-8", errors="replace")
+
+
+def _date(value: str | None) -> PartialDate | None:
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", value or "")
+    if not match:
+        return None
+    year, month, day = map(int, match.groups())
+    return PartialDate(year, month, day)
+
+
+def _language(html: str, found: str | None) -> str | None:
+    if found:
+        return found
+    match = re.search(
+        r"<html\b[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)?)", html, re.IGNORECASE
+    )
+    return match.group(1) if match else None
+
+
+def _runs(element: Any) -> tuple[Run, ...]:
+    """Text runs of one extracted element: emphasis and web links kept, all else as text."""
+    runs: list[Run] = []
+
+    def add(text: str | None, style: RunStyle = "", href: str | None = None) -> None:
+        if text:
+            text = clean_whitespace(text)
+            if runs and runs[-1].style == style and runs[-1].href == href:
+                runs[-1] = Run(runs[-1].text + text, style, href)
+            else:
+                runs.append(Run(text, style, href))
+
+    def walk(node: Any, style: RunStyle, href: str | None) -> None:
+        add(node.text, style, href)
+        for child in node:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            child_style, child_href = style, href
+            if tag == "hi":
+                rend = child.get("rend", "")
+                child_style = "strong" if "#b" in rend else "em" if "#i" in rend else style
+            elif tag == "ref":
+                target = child.get("target", "")
+                if is_web_url(target):
+                    child_style, child_href = "link", target
+            elif tag in ("lb", "cell"):
+                add(" ", style, href)
+            walk(child, child_style, child_href)
+            add(child.tail, style, href)
+
+    walk(element, "", None)
+    text = "".join(r.text for r in runs)
+    if runs and text != text.strip():
+        first, last = runs[0], runs[-1]
+        runs[0] = Run(first.text.lstrip(), first.style, first.href)
+        runs[-1] = Run(runs[-1].text.rstrip(), last.style, last.href)
+    return tuple(r for r in runs if r.text)
+
+
+def _blocks(body: Any) -> list[Block]:
+    blocks: list[Block] = []
+    for element in body.iter():
+        kind = _BLOCK_TAGS.get(element.tag if isinstance(element.tag, str) else "")
+        if kind is None:
+            continue
+        if kind == "quote" and element.find("p") is not None:
+            continue  # its paragraphs are blocks of their own
+        if element.getparent() is not None and element.getparent().tag == "quote":
+            kind = "quote"
+        runs = _runs(element)
+        if runs and "".join(r.text for r in runs).strip():
+            blocks.append(Block(kind, runs))
+    return blocks
+
+
+def tidy(blocks: list[Block], title: str | None, rules: Rules) -> tuple[list[Block], list[str]]:
+    """General clean-up of extracted blocks; returns (kept, removed texts)."""
+    removed: list[str] = []
+    if title and blocks and loose_form(blocks[0].text) == loose_form(title):
+        removed.append(blocks.pop(0).text)
+    kept = []
+    for block in blocks:
+        if matches_furniture(block.text, rules, blocks=False):
+            removed.append(block.text)
+        else:
+            kept.append(block)
+    # A tail of truncated excerpts ("…") is a list of teasers for other articles.
+    ends = [bool(_ELLIPSIS_END.search(b.text)) and b.kind != "heading" for b in kept]
+    for index in range(1, len(kept)):
+        tail = ends[index:]
+        if ends[index] and sum(tail) >= 2 and 2 * sum(tail) >= len(tail):
+            removed += [b.text for b in kept[index:]]
+            kept = kept[:index]
+            break
+    # From an end marker ("Tags", "Related articles") on, the rest is page furniture,
+    # when what follows is short (as in the text cleaner).
+    total = sum(len(b.text.split()) for b in kept)
+    seen = 0
+    for index, block in enumerate(kept):
+        words = len(block.text.split())
+        if index and total - seen <= rules.tail_fraction * total and words <= 6:
+            if any(p.fullmatch(block.text.strip()) for p in rules.end_markers):
+                removed += [b.text for b in kept[index:]]
+                kept = kept[:index]
+                break
+        seen += words
+    return kept, removed
+
+
+def extract_html(data: bytes, rules: Rules | None = None) -> Extraction:
+    """Extract metadata and the article from a saved page's bytes."""
+    return extract_html_text(decode_html(data), rules)
+
+
+def extract_html_text(html: str, rules: Rules | None = None) -> Extraction:
+    """Extract metadata and the article from a saved page's decoded HTML."""
+    rules = rules or default_rules()
+    document: Any = trafilatura.bare_extraction(
+        html,
+        include_comments=False,
+        favor_precision=True,
+        include_formatting=True,
+        include_links=True,
+        include_tables=True,
+        with_metadata=True,
+    )
+    if document is None:
+        language = _language(html, None)
+        return Extraction(
+            None, None, None, None, None, language, CleanedArticle(None, (), page_language=language)
+        )
+    title = clean_whitespace(document.title).strip() if document.title else None
+    blocks = _blocks(document.body) if document.body is not None else []
+    kept, removed = tidy(blocks, title, rules)
+    author = clean_whitespace(document.author).strip() if document.author else None
+    date = _date(document.date)
+    outlet = clean_whitespace(document.sitename).strip() if document.sitename else None
+    url = document.url if document.url and is_web_url(document.url) else None
+    language = _language(html, document.language)
+    article = CleanedArticle(
+        title=title,
+        blocks=tuple(kept),
+        removed=tuple(removed),
+        byline_author=author,
+        byline_date=date,
+        page_outlet=outlet,
+        page_url=url,
+        page_language=language,
+    )
+    return Extraction(title, author, date, outlet, url, language, article)
+
+
+def extract_text(text: str, *, markdown: bool | None = None) -> Extraction:
+    """The same extraction for a .txt or .md file (what the cleaner finds)."""
+    article = clean_article(text, markdown=markdown)
+    return Extraction(
+        title=article.title,
+        author=article.byline_author,
+        date=article.byline_date,
+        outlet=None,
+        url=None,
+        language=None,
+        article=article,
+    )
+
+
+def extraction_json(extraction: Extraction) -> str:
+    return json.dumps(extraction.as_json(), ensure_ascii=False, indent=2)
+
+
+@dataclass(frozen=True)
+class CleanRequest:
+    """One source to clean, as load_sources asks for it (html: a saved web page)."""
+
+    raw: str
+    markdown: bool | None
+    hints: CleanHints
+    html: bool = False
+
+
+def clean_request(request: CleanRequest) -> CleanedArticle:
+    """Clean scraped text, or extract the article of a saved page."""
+    if request.html:
+        return extract_html_text(request.raw).article
+    return clean_article(request.raw, markdown=request.markdown, hints=request.hints)
+
+
+def clean_articles(requests: list[CleanRequest]) -> list[CleanedArticle]:
+    """Clean each request in this process."""
+    return [clean_request(request) for request in requests]
