@@ -457,6 +457,54 @@ def _classify(draft: _Draft, rules: Rules, markdown: bool) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
+# A text that is a whole page's copy (navigation, link lists, footers around the article)
+# has many lines and mostly short ones; scraped article text has few short lines. For such
+# a page the article is the stretch of lines with the most prose, found as a maximum-sum
+# window where a prose line scores its words and any other line a penalty (the idea of
+# Finn et al.'s body text extraction, on lines instead of tags).
+PAGE_DUMP_MIN_LINES = 30
+PAGE_DUMP_SHORT_SHARE = 0.6
+PROSE_MIN_WORDS = 12
+SHORT_LINE_PENALTY = 6
+LINK_LIST_MIN_LINES = 4  # this many short lines in a row inside the article: a link list
+_PROSE_END = re.compile(r"[.!?:;\"\u201d\u2019)\u2026]$")
+
+
+def _is_prose(line: str) -> bool:
+    words = len(line.split())
+    return words >= 2 * PROSE_MIN_WORDS or (
+        words >= PROSE_MIN_WORDS and bool(_PROSE_END.search(line))
+    )
+
+
+def main_region(text: str) -> str | None:
+    """The article's lines of a whole-page copy, or None when text is not one."""
+    lines = [line.strip() for line in clean_whitespace(text).split("\n") if line.strip()]
+    prose = [_is_prose(line) for line in lines]
+    if len(lines) < PAGE_DUMP_MIN_LINES or prose.count(False) < PAGE_DUMP_SHORT_SHARE * len(lines):
+        return None
+    best, best_start, best_end = 0.0, 0, 0
+    running, start = 0.0, 0
+    for index, line in enumerate(lines):
+        if running <= 0:
+            running, start = 0.0, index
+        running += len(line.split()) if prose[index] else -SHORT_LINE_PENALTY
+        if running > best:
+            best, best_start, best_end = running, start, index + 1
+    kept: list[str] = []
+    index = best_start
+    while index < best_end:
+        end = index
+        while end < best_end and not prose[end]:
+            end += 1
+        if end - index < LINK_LIST_MIN_LINES:
+            kept += lines[index:end]
+        if end < best_end:
+            kept.append(lines[end])
+        index = end + 1
+    return "\n\n".join(kept)
+
+
 def clean_article(
     raw: str,
     *,
@@ -469,7 +517,8 @@ def clean_article(
     rules = rules or default_rules()
     if markdown is None:
         markdown = looks_like_markdown(raw)
-    draft = _Draft(_split_blocks(raw))
+    region = None if markdown else main_region(raw)
+    draft = _Draft(_split_blocks(region if region is not None else raw))
     _apply_hints(draft, hints)
     _cut_trailing_furniture(draft, rules)
     _drop_captions(draft, rules)
