@@ -126,7 +126,9 @@ def build(
     search = "off" if not settings.search else "available" if binary else "unavailable"
     if search == "unavailable":
         warnings.append(unavailable_warning())
-    files = render_site(site, settings, make_environment(dirs), epoch, search=search)
+    files, linked = render_site(
+        site, settings, make_environment(dirs), epoch, search=search, checked=cache.quotes()
+    )
     static_dirs = [d / "static" for d in reversed(dirs)]
 
     def index(staging: Path) -> None:
@@ -145,6 +147,7 @@ def build(
             )
         )
     cache.save_articles()
+    cache.save_quotes(linked.checked)
     cache.record_build(
         fingerprint,
         out,

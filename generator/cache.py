@@ -22,6 +22,7 @@ CACHE_DIR = ".briefing-cache"
 _CODE_DIR = Path(__file__).resolve().parent
 _MANIFEST = "last-build.json"
 _ARTICLES = "articles.pickle"
+_QUOTES = "verified-quotes.json"
 
 
 def code_fingerprint() -> str:
@@ -125,6 +126,22 @@ class BuildCache:
         """Keep the articles this build used (so deleted sources do not pile up)."""
         if self.enabled and self._used:
             self._write(_ARTICLES, pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def quotes(self) -> dict[str, list[str]]:
+        """The last build's verified quotes: 'source\\0passage' -> [file sha256, passage]."""
+        if not self.enabled:
+            return {}
+        try:
+            data = json.loads((self.folder / _QUOTES).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save_quotes(self, checked: dict[str, list[str]]) -> None:
+        if self.enabled:
+            previous = self.quotes()
+            # Keep what was checked before too, so an error survives a fixed-then-broken edit.
+            self._write(_QUOTES, json.dumps({**previous, **checked}, sort_keys=True).encode())
 
     def _read_articles(self) -> dict[str, CleanedArticle]:
         try:

@@ -38,7 +38,9 @@ class NavItem:
     path: str
 
 
-def render_markdown(site: Site, settings: Settings) -> Linked:
+def render_markdown(
+    site: Site, settings: Settings, checked: dict[str, list[str]] | None = None
+) -> Linked:
     """Render every Markdown page, then resolve and check what they cite and link."""
     md = make_markdown(allow_raw_html=settings.allow_raw_html)
     pages = list(site.topics) + list(site.pages)
@@ -55,7 +57,7 @@ def render_markdown(site: Site, settings: Settings) -> Linked:
         return ()
 
     rendered = [render_page(md, page, page.url_path, lookup, events_of(page)) for page in documents]
-    linked, problems = resolve(site, rendered)
+    linked, problems = resolve(site, rendered, checked)
     for page in site.pages:
         if page.slug in RESERVED_PAGE_SLUGS:
             problems.append(
@@ -85,14 +87,16 @@ def render_site(
     env: Environment,
     site_date: PartialDate | None = None,
     search: str = "off",
-) -> dict[str, bytes]:
+    checked: dict[str, list[str]] | None = None,
+) -> tuple[dict[str, bytes], Linked]:
     """Every output file of the site, in memory.
 
     site_date stands for "when the site was last updated" (feeds, footer); it comes from
     SOURCE_DATE_EPOCH or the content, never from the clock. search is "available",
-    "unavailable" (Pagefind missing: the search page says so) or "off".
+    "unavailable" (Pagefind missing: the search page says so) or "off". checked is the
+    last build's record of verified quotes. Returns the files and the resolved links.
     """
-    linked = render_markdown(site, settings)
+    linked = render_markdown(site, settings, checked)
     site_date = site_date or newest_date(site) or PartialDate(1970, 1, 1)
     base_url = normalise_base_url(settings.url) if settings.url else None
     sources_by_id = {s.id: s for s in site.sources}
@@ -257,7 +261,7 @@ def render_site(
     if base_url:
         files.update(all_feeds(site, settings, linked, source_html, site_date, tags_of, base_url))
         files["sitemap.xml"] = sitemap(lastmod, base_url)
-    return files
+    return files, linked
 
 
 def _newest(dates: list[PartialDate | None]) -> PartialDate | None:

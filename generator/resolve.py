@@ -75,6 +75,9 @@ class Linked:
     cited_in: dict[str, list[tuple[Page, int]]] = field(default_factory=dict)  # by source id
     backlinks: dict[str, list[Page]] = field(default_factory=dict)  # by page path
     related: dict[str, list[Page]] = field(default_factory=dict)  # by topic path
+    # "source id\0passage id" -> [raw file's sha256, the passage's text]: what each quote
+    # was verified against, kept in the cache to explain a quote that stops verifying.
+    checked: dict[str, list[str]] = field(default_factory=dict)
 
     def sources_list(self, page: Page, sources: dict[str, Source]) -> list[CitedSource]:
         by_number: dict[int, list[Citation]] = defaultdict(list)
@@ -109,7 +112,8 @@ def locate_quote(
 
 
 def _closest_passage(article: CleanedArticle, quote: str) -> str | None:
-    """The sentence covering most of the quote's words in order (ties: the shortest)."""
+    """The sentence most like the quote: half how many of its words it has in order, half
+    how alike the two are letter by letter (ties: the shortest)."""
     wanted = quote_form(quote).split()
     if not wanted:
         return None
@@ -122,14 +126,30 @@ def _closest_passage(article: CleanedArticle, quote: str) -> str | None:
                 continue
             matcher = difflib.SequenceMatcher(None, wanted, words, autojunk=False)
             covered = sum(b.size for b in matcher.get_matching_blocks()) / len(wanted)
-            score = (covered, -len(words))
+            alike = difflib.SequenceMatcher(
+                None, " ".join(wanted), " ".join(words), autojunk=False
+            ).ratio()
+            score = (covered + alike, -len(words))
             if best is None or score > best:
                 best, best_sentence = score, sentence
     return best_sentence
 
 
-def _quote_problem(citation: Citation, source: Source) -> Problem:
+def _quote_problem(
+    citation: Citation, source: Source, previous: dict[str, list[str]] | None = None
+) -> Problem:
     article = source.article
+    before = (previous or {}).get(f"{source.id}\0{citation.passage_id}")
+    if before and before[0] != source.raw_sha256:
+        closest = _closest_passage(article, citation.quote or "")
+        return Problem(
+            citation.file,
+            citation.line,
+            f"source {source.id!r} changed since this quote was checked: "
+            f"{citation.quote!r} is no longer in it (file hash {before[0][:12]} -> "
+            f"{source.raw_sha256[:12]})",
+            f"the passage was: {before[1]!r}; the closest passage now: {closest!r}",
+        )
     wanted = quote_form(citation.quote or "")
     where = f"[@{source.id}]"
     if article.title and wanted in quote_form(article.title):
@@ -205,8 +225,14 @@ def block_pieces(block: Block, passages: list[Passage]) -> list[Piece]:
     return pieces
 
 
-def resolve(site: Site, rendered: list[Rendered]) -> tuple[Linked, list[Problem]]:
-    """Verify every quote and build passages, Cited-in lists, backlinks and related topics."""
+def resolve(
+    site: Site, rendered: list[Rendered], previous: dict[str, list[str]] | None = None
+) -> tuple[Linked, list[Problem]]:
+    """Verify every quote and build passages, Cited-in lists, backlinks and related topics.
+
+    previous is the last build's record of verified quotes (Linked.checked), used to say
+    when a quote fails because its source file changed.
+    """
     linked = Linked(rendered={r.page.path: r for r in rendered})
     problems: list[Problem] = [p for r in rendered for p in r.problems]
     sources = {s.id: s for s in site.sources}
@@ -225,9 +251,14 @@ def resolve(site: Site, rendered: list[Rendered]) -> tuple[Linked, list[Problem]
                     forms[citation.source_id] = [quote_form(b.text) for b in article.blocks]
                 where = locate_quote(article, citation.quote, forms[citation.source_id])
                 if where is None:
-                    problems.append(_quote_problem(citation, sources[citation.source_id]))
+                    problems.append(_quote_problem(citation, sources[citation.source_id], previous))
                     continue
                 located[key] = where
+                block, start, end = where
+                linked.checked[f"{citation.source_id}\0{citation.passage_id}"] = [
+                    sources[citation.source_id].raw_sha256,
+                    article.blocks[block].text[start:end],
+                ]
             quoting[key].append(citation)
     for (source_id, pid), (block, start, end) in sorted(located.items()):
         linked.passages.setdefault(source_id, []).append(

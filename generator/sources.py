@@ -40,6 +40,7 @@ ENTRY_KEYS = {
     "tags",
     "note",
     "clean",
+    "retrieved",
 }
 REQUIRED_KEYS = ("id", "file", "kind")
 HINT_KEYS = {"cut_before", "cut_after", "drop", "format"}

@@ -1,0 +1,179 @@
+"""Saved web pages as sources: extraction, `briefing extract`, building, hostile markup."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from generator import build
+from generator.cleaning import clean_article, main_region
+from generator.extract import extract_html
+
+from .conftest import BASE_URL, ROOT, edit, failing_build, run_cli
+from .test_hostile import scan_output
+
+FIXTURES = Path(__file__).parent / "fixtures" / "html"
+
+
+def kinds(path: Path) -> list[tuple[str, str]]:
+    return [(b.kind, b.text) for b in extract_html(path.read_bytes()).article.blocks]
+
+
+def test_article_and_metadata_are_extracted() -> None:
+    extraction = extract_html((FIXTURES / "article.html").read_bytes())
+    assert extraction.title == "Port Talks Resume After Long Pause"
+    assert extraction.author == "Maria Keller"
+    assert extraction.date is not None and extraction.date.iso == "2024-03-14"
+    assert extraction.outlet == "The Harbour Gazette"
+    assert extraction.url == "https://gazette.example.org/news/2024/03/port-talks-resume"
+    assert extraction.language == "en-GB"
+    blocks = kinds(FIXTURES / "article.html")
+    assert ("heading", "What the two sides want") in blocks
+    assert [k for k, _ in blocks].count("list_item") == 2
+    assert any(k == "quote" and t.startswith("We are here to reach") for k, t in blocks)
+    text = extraction.article.text
+    assert text.startswith("Negotiators for the port authority")
+    for unwanted in (
+        "Home",
+        "Share on Twitter",
+        "Advertisement",
+        "Related stories",
+        "Ferry timetable",
+        "Comments",
+        "strike has gone on",
+        "Privacy",
+        "window.tracker",
+        "color: red",
+        "All rights reserved",
+    ):
+        assert unwanted not in text, unwanted
+    links = [r for b in extraction.article.blocks for r in b.runs if r.style == "link"]
+    assert [(r.text, r.href) for r in links] == [
+        ("the published statement", "https://gazette.example.org/statement")
+    ]
+    assert any(
+        r.style == "em" and r.text == "night shift pay"
+        for b in extraction.article.blocks
+        for r in b.runs
+    )
+
+
+def test_declared_charset_is_honoured() -> None:
+    extraction = extract_html((FIXTURES / "latin1.html").read_bytes())
+    assert extraction.title == "Le café du port rouvre ses portes"
+    assert extraction.language == "fr"
+    assert "l’attendaient depuis l’automne" in extraction.article.text
+    assert "« Nous voulions" in extraction.article.text
+
+
+def test_hostile_markup_becomes_text() -> None:
+    extraction = extract_html((FIXTURES / "hostile.html").read_bytes())
+    text = extraction.article.text
+    assert "alert" not in text and "document.write" not in text
+    assert "with eleven votes in favour" in text
+    hrefs = [r.href for b in extraction.article.blocks for r in b.runs if r.href]
+    assert hrefs == ["https://news.example.org/terminal"]
+
+
+def test_extract_command_prints_json() -> None:
+    for name, expected in (
+        ("fixtures/html/article.html", "Maria Keller"),
+        ("../seeds/004_e05ee51f43f3a64c.txt", "Peter Symonds"),
+    ):
+        result = run_cli("extract", str(Path(__file__).parent / name))
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert set(data) == {"title", "author", "date", "outlet", "url", "language", "articleBody"}
+        assert data["author"] == expected and len(data["articleBody"].split()) > 50
+    result = run_cli("extract", "/no/such/file.html")
+    assert result.returncode == 2
+
+
+def add_html_source(project: Path, fixture: str, source_id: str, extra: str = "") -> None:
+    shutil.copy(FIXTURES / fixture, project / "seeds" / f"{source_id}.html")
+    with (project / "seeds/sources.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            f"\n- id: {source_id}\n  file: {source_id}.html\n  kind: news\n"
+            f"  tags: [Harbour]\n{extra}"
+        )
+
+
+def test_html_source_builds_with_page_metadata(project: Path, tmp_path: Path) -> None:
+    add_html_source(
+        project, "article.html", "port-talks", "  author: Desk staff\n  retrieved: 2024-03-15\n"
+    )
+    add_html_source(project, "hostile.html", "council-budget")
+    (project / "content/pages/harbour.md").write_text(
+        "---\ntitle: Harbour\n---\n\nTalks resumed "
+        '[@port-talks "returned to the table on Thursday after a pause of almost three '
+        'months"].\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    build(project, out, base_url=BASE_URL)
+    page = BeautifulSoup((out / "sources/port-talks/index.html").read_text("utf-8"), "html.parser")
+    assert page.h1.get_text(strip=True) == "Port Talks Resume After Long Pause"
+    card = {
+        div.dt.get_text(strip=True): div.dd.get_text(" ", strip=True)
+        for div in page.select(".meta-card > div")
+    }
+    assert card["Outlet"] == "The Harbour Gazette"  # from the page
+    assert card["Author"] == "Desk staff"  # sources.yaml wins
+    assert card["Language"] == "en-GB"
+    assert "2024-03-14" in str(page.select_one(".meta-card time"))
+    assert "gazette.example.org/news/2024/03/port-talks-resume" in card["Original"]
+    assert "web.archive.org" in str(page.select_one(".meta-card"))
+    assert "retrieved" in card["Original"]
+    assert len(card["SHA-256"]) == 64
+    body = page.select_one(".article-text")
+    assert body.find("h2").get_text() == "What the two sides want"
+    assert len(body.select("ul li")) == 2 and body.find("blockquote")
+    assert body.select_one("mark.passage"), "the quoted passage is highlighted"
+    assert scan_output(out) == []
+    hostile = (out / "sources/council-budget/index.html").read_text("utf-8")
+    assert "poorly costed" in hostile and "alert(" not in hostile.split("original")[0]
+
+
+def test_changed_source_is_reported_against_its_quotes(
+    project: Path, good_output: dict[str, bytes]
+) -> None:
+    assert run_cli("--root", str(project), "-q").returncode == 0  # records verified quotes
+    edit(
+        project / "seeds/003_4340c87e853854e5.txt",
+        "At the moment, it’s just the accusation.",
+        "For now it is an accusation.",
+    )
+    good = {
+        p.relative_to(project / "output").as_posix(): p.read_bytes()
+        for p in (project / "output").rglob("*")
+        if p.is_file()
+    }
+    stderr = failing_build(project, good)
+    assert (
+        "source 'us-accuses-china-of-weighing-arms-for-russia' changed since this quote "
+        "was checked" in stderr
+    )
+    assert "the passage was: 'At the moment, it’s just the accusation.'" in stderr
+    assert "the closest passage now: 'For now it is an accusation.'" in stderr
+
+
+def test_whole_page_copy_keeps_the_article_only() -> None:
+    nav = "\n".join(["Home", "World", "Business", "Sport", "Weather", "Sign in", "Subscribe"])
+    links = "\n".join(f"Related headline number {i}" for i in range(12))
+    prose = "\n\n".join(
+        f"Paragraph {i} of the article says something long enough to be prose, with several "
+        "clauses and a full stop at the end of it."
+        for i in range(6)
+    )
+    page = f"{nav}\n{links}\nThe Headline\n\n{prose}\n\n{links}\nCookie settings\nContact us"
+    region = main_region(page)
+    assert region is not None
+    assert "Paragraph 0" in region and "Paragraph 5" in region
+    assert "Related headline" not in region and "Sign in" not in region
+    cleaned = clean_article(page, markdown=False).text
+    assert cleaned.count("Paragraph") == 6 and "Cookie settings" not in cleaned
+    # ordinary scraped text is left to the usual rules
+    assert main_region((ROOT / "seeds/003_4340c87e853854e5.txt").read_text("utf-8")) is None
