@@ -18,7 +18,7 @@ from .content import load_content, load_timeline
 from .extract import CleanRequest, clean_articles
 from .feeds import normalise_base_url
 from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Problem, Site, Source
-from .output import check_output_dir, write_site
+from .output import check_output_dir, staged_output
 from .parallel import default_jobs
 from .render import render_site
 from .search import index_site, pagefind_binary, unavailable_warning
@@ -121,21 +121,28 @@ def build(
         clean_all=lambda requests: cache.clean_all(requests, jobs),
     )
     dirs = theme_dirs(root, settings.theme)
-    warnings = list(site.warnings)
+    warnings: list[Problem] = []
     binary = pagefind_binary() if settings.search else None
     search = "off" if not settings.search else "available" if binary else "unavailable"
     if search == "unavailable":
         warnings.append(unavailable_warning())
-    files, linked = render_site(
-        site, settings, make_environment(dirs), epoch, search=search, checked=cache.quotes()
-    )
     static_dirs = [d / "static" for d in reversed(dirs)]
 
     def index(staging: Path) -> None:
         if binary:
             index_site(staging, binary, settings.language)
 
-    count = write_site(files, static_dirs, out, finish=index)
+    with staged_output(out, static_dirs) as staging:
+        linked = render_site(
+            site,
+            settings,
+            make_environment(dirs),
+            staging.write,
+            epoch,
+            search=search,
+            checked=cache.quotes(),
+        )
+        count = staging.commit(finish=index)
     if not settings.url:
         warnings.append(
             Problem(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 SOURCE_KINDS = ("news", "opinion", "editorial", "analysis")
@@ -110,10 +110,6 @@ class CleanedArticle:
     def text(self) -> str:
         return "\n\n".join(b.text for b in self.blocks)
 
-    @property
-    def word_count(self) -> int:
-        return sum(len(b.text.split()) for b in self.blocks)
-
 
 EMPTY_ARTICLE = CleanedArticle(title=None, blocks=())
 
@@ -216,7 +212,6 @@ class Site:
     tags: tuple[Tag, ...]
     events: tuple[Event, ...] = ()
     timeline: Page | None = None  # the page that shows all events, when there are any
-    warnings: tuple[Problem, ...] = field(default=())
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from .models import BuildError, Problem
@@ -66,41 +67,77 @@ def _copy_tree(src: Path, dest: Path) -> None:
             shutil.copyfile(path, target)
 
 
+class StagingFolder:
+    """A fresh folder beside the output, written file by file and swapped in by commit().
+
+    Pages are written as they are rendered, so the site never sits whole in memory; the
+    output folder itself is only touched by the swap.
+    """
+
+    def __init__(self, out: Path, static_dirs: list[Path]):
+        self.out = out.resolve()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
+        self._made: set[Path] = set()
+        self._written: set[str] = set()
+        # static_dirs go lowest priority first: the default theme, then the site's theme.
+        for static in static_dirs:
+            if static.is_dir():
+                _copy_tree(static, self.path / "static")
+
+    def write(self, path: str, data: bytes) -> None:
+        if path in self._written:
+            raise BuildError(
+                [
+                    Problem(
+                        path,
+                        None,
+                        "two pages of the site want this output path",
+                        "rename one of them (slug, tag or file name)",
+                    )
+                ]
+            )
+        self._written.add(path)
+        target = self.path.joinpath(*safe_relative(path).parts)
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        target.write_bytes(data)
+
+    def commit(self, finish: Callable[[Path], None] | None = None) -> int:
+        """Run finish(folder) (the search index), swap the folder in; return its file count."""
+        if finish:
+            finish(self.path)
+        count = sum(1 for p in self.path.rglob("*") if p.is_file())
+        _swap(self.path, self.out)
+        return count
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+@contextmanager
+def staged_output(out: Path, static_dirs: list[Path]) -> Iterator[StagingFolder]:
+    """A StagingFolder that is removed, leaving the output as it was, on any error or Ctrl-C."""
+    staging = StagingFolder(out, static_dirs)
+    try:
+        yield staging
+    except BaseException:
+        staging.discard()
+        raise
+
+
 def write_site(
     files: dict[str, bytes],
     static_dirs: list[Path],
     out: Path,
     finish: Callable[[Path], None] | None = None,
 ) -> int:
-    """Write files and static assets to out atomically; return the number of files written.
-
-    static_dirs are copied lowest priority first (the default theme, then the site theme),
-    each into static/. finish(staging), if given, runs on the complete staging folder
-    before the swap (the search index). The previous output survives any failure,
-    including Ctrl-C.
-    """
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        for static in static_dirs:
-            if static.is_dir():
-                _copy_tree(static, staging / "static")
-        made: set[Path] = set()
+    """Write files (and static assets) to out atomically; return the number of files."""
+    with staged_output(out, static_dirs) as staging:
         for path in sorted(files):
-            target = staging.joinpath(*safe_relative(path).parts)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            target.write_bytes(files[path])
-        if finish:
-            finish(staging)
-        count = sum(1 for p in staging.rglob("*") if p.is_file())
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return count
+            staging.write(path, files[path])
+        return staging.commit(finish)
 
 
 def _swap(staging: Path, out: Path) -> None:

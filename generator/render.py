@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ from .feeds import (
     sitemap,
 )
 from .markdown import Lookup, make_markdown, render_page
-from .models import BuildError, Event, Page, PartialDate, Problem, Site, Tag
+from .models import BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
 from .resolve import Linked, block_pieces, graph_data, resolve
 from .site import newest_first, tag_slug
 from .templates import render
@@ -85,16 +86,19 @@ def render_site(
     site: Site,
     settings: Settings,
     env: Environment,
+    emit: Callable[[str, bytes], None],
     site_date: PartialDate | None = None,
     search: str = "off",
     checked: dict[str, list[str]] | None = None,
-) -> tuple[dict[str, bytes], Linked]:
-    """Every output file of the site, in memory.
+) -> Linked:
+    """Render every output file, handing each to emit(path, bytes) as soon as it is made.
+
+    Every check (quotes, links) runs before the first file is emitted.
 
     site_date stands for "when the site was last updated" (feeds, footer); it comes from
     SOURCE_DATE_EPOCH or the content, never from the clock. search is "available",
     "unavailable" (Pagefind missing: the search page says so) or "off". checked is the
-    last build's record of verified quotes. Returns the files and the resolved links.
+    last build's record of verified quotes. Returns the resolved links.
     """
     linked = render_markdown(site, settings, checked)
     site_date = site_date or newest_date(site) or PartialDate(1970, 1, 1)
@@ -126,11 +130,10 @@ def render_site(
         "canonical": canonical,
         "search": search,
     }
-    files: dict[str, bytes] = {}
     lastmod: dict[str, PartialDate | None] = {}
 
     def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
-        files[path] = render(env, template, path, **common, **context).encode("utf-8")
+        emit(path, render(env, template, path, **common, **context).encode("utf-8"))
         lastmod[path] = date
 
     topic_dates = [t.updated or t.date for t in site.topics]
@@ -175,7 +178,6 @@ def render_site(
         sources=site.sources,
         cited_in=linked.cited_in,
     )
-    source_html: dict[str, str] = {}
     for source in site.sources:
         passages = linked.passages.get(source.id, [])
         pieces = [
@@ -201,11 +203,7 @@ def render_site(
             source=source,
             raw_text=source.raw.decode("utf-8-sig", errors="replace"),
         )
-        files[source.raw_path] = source.raw
-        plain_pieces = [block_pieces(block, []) for block in source.article.blocks]
-        source_html[source.id] = render(
-            env, "feed_source.html", source.url_path, **common, source=source, pieces=plain_pieces
-        )
+        emit(source.raw_path, source.raw)
     page(
         "tags/index.html",
         "tags.html",
@@ -245,23 +243,32 @@ def render_site(
         )
     if search != "off":
         page("search/index.html", "search.html", title="Search")
-    files["404.html"] = render(
+    not_found = render(
         env,
         "404.html",
         "index.html",
         **{**common, "canonical": lambda path: None},
         title="Page not found",
         root_prefix=urlsplit(base_url).path if base_url else "/",
-    ).encode("utf-8")
-    files["graph.json"] = (
-        json.dumps(graph_data(site, linked), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    ).encode("utf-8")
-    files["robots.txt"] = robots_txt(base_url)
-    files[".nojekyll"] = b""
+    )
+    emit("404.html", not_found.encode("utf-8"))
+    graph = json.dumps(graph_data(site, linked), ensure_ascii=False, indent=1, sort_keys=True)
+    emit("graph.json", (graph + "\n").encode("utf-8"))
+    emit("robots.txt", robots_txt(base_url))
+    emit(".nojekyll", b"")
     if base_url:
-        files.update(all_feeds(site, settings, linked, source_html, site_date, tags_of, base_url))
-        files["sitemap.xml"] = sitemap(lastmod, base_url)
-    return files, linked
+
+        def feed_html(source: Source) -> str:
+            pieces = [block_pieces(block, []) for block in source.article.blocks]
+            return render(
+                env, "feed_source.html", source.url_path, **common, source=source, pieces=pieces
+            )
+
+        feeds = all_feeds(site, settings, linked, feed_html, site_date, tags_of, base_url)
+        for path, data in feeds.items():
+            emit(path, data)
+        emit("sitemap.xml", sitemap(lastmod, base_url))
+    return linked
 
 
 def _newest(dates: list[PartialDate | None]) -> PartialDate | None:
@@ -273,12 +280,11 @@ def feed_items(
     site: Site,
     settings: Settings,
     linked: Linked,
-    source_html: dict[str, str],
     site_date: PartialDate,
     tags_of: Any,
-    base_url: str,
 ) -> list[FeedItem]:
-    """Topics and sources as feed items, newest first (HTML still with relative links)."""
+    """Topics and sources as feed items, newest first (without HTML yet: only the items a
+    feed carries get it)."""
     items = []
     for topic in site.topics:
         items.append(
@@ -291,7 +297,7 @@ def feed_items(
                 author=settings.author,
                 tags=tuple((t.slug, t.name) for t in tags_of(topic.tags)),
                 summary=topic.summary,
-                html=linked.rendered[topic.path].html,
+                html="",
             )
         )
     for source in site.sources:
@@ -308,7 +314,7 @@ def feed_items(
                 author=source.author or source.outlet,
                 tags=tuple((t.slug, t.name) for t in tags_of(source.tags)),
                 summary=summary,
-                html=source_html[source.id],
+                html="",
             )
         )
     items.sort(key=lambda i: (i.updated.sort_key, i.key), reverse=True)
@@ -319,7 +325,7 @@ def all_feeds(
     site: Site,
     settings: Settings,
     linked: Linked,
-    source_html: dict[str, str],
+    source_html: Callable[[Source], str],
     site_date: PartialDate,
     tags_of: Any,
     base_url: str,
@@ -327,15 +333,22 @@ def all_feeds(
     """The site's RSS, Atom and JSON feeds, and an RSS and Atom feed per tag, each holding
     the newest settings.feed_items items."""
     limit = settings.feed_items
-    every = feed_items(site, settings, linked, source_html, site_date, tags_of, base_url)
+    every = feed_items(site, settings, linked, site_date, tags_of)
     selected = every[:limit]
     for tag in site.tags:
         selected += [i for i in every if any(s == tag.slug for s, _ in i.tags)][:limit]
-    # Rewrite links once per item that some feed carries, not once per feed.
-    absolute = {
-        item.key: replace(item, html=absolutize(item.html, absolute_url(base_url, item.url_path)))
-        for item in selected
-    }
+    # Render and rewrite links once per item that some feed carries, not once per feed.
+    topics = {f"topic/{t.slug}": t for t in site.topics}
+    sources = {f"source/{s.id}": s for s in site.sources}
+
+    def content(item: FeedItem) -> str:
+        if item.key in topics:
+            html = linked.rendered[topics[item.key].path].html
+        else:
+            html = source_html(sources[item.key])
+        return absolutize(html, absolute_url(base_url, item.url_path))
+
+    absolute = {item.key: replace(item, html=content(item)) for item in selected}
     items = [absolute.get(item.key, item) for item in every]
     info = FeedInfo(
         title=settings.title,

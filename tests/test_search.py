@@ -33,9 +33,10 @@ def test_search_index_and_box(site_dir: Path) -> None:
     assert search.select_one("#search-page-input") and search.find("script", src=True)
 
 
-def test_without_pagefind_the_site_builds_and_says_so(project: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(tmp_path / "no-such-binary")}
-    result = subprocess.run(
+def build_cli(
+    project: Path, out: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             sys.executable,
             str(ROOT / "build.py"),
@@ -44,13 +45,18 @@ def test_without_pagefind_the_site_builds_and_says_so(project: Path, tmp_path: P
             "--base-url",
             BASE_URL,
             "--output",
-            str(tmp_path / "out"),
+            str(out),
         ],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_without_pagefind_the_site_builds_and_says_so(project: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(tmp_path / "no-such-binary")}
+    result = build_cli(project, tmp_path / "out", env)
     assert result.returncode == 0, result.stderr
     assert "warning: Pagefind is not installed" in result.stderr
     out = tmp_path / "out"
@@ -64,20 +70,6 @@ def test_without_pagefind_the_site_builds_and_says_so(project: Path, tmp_path: P
 def test_search_can_be_turned_off(project: Path, tmp_path: Path) -> None:
     with (project / "briefing.yaml").open("a", encoding="utf-8") as handle:
         handle.write("search: false\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "build.py"),
-            "--root",
-            str(project),
-            "--base-url",
-            BASE_URL,
-            "--output",
-            str(tmp_path / "out"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = build_cli(project, tmp_path / "out")
     assert result.returncode == 0 and result.stderr == ""
     assert not (tmp_path / "out/search").exists() and not (tmp_path / "out/pagefind").exists()

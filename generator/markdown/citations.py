@@ -23,7 +23,7 @@ from markdown_it.utils import OptionsDict
 from ..models import Citation
 from ..textnorm import passage_id
 from ..urls import relative_url
-from .state import get_state
+from .state import get_state, inline_blocks
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _CLOSING_QUOTE = {'"': '"', "\u201c": "\u201d"}
@@ -111,12 +111,9 @@ def _resolve_citations(state: StateCore) -> None:
     doc = get_state(state.env)
     if doc is None:
         return
-    for block in state.tokens:
-        if block.type != "inline" or not block.children:
-            continue
-        block_line = block.map[0] if block.map else None
-        _attach_markers(block.children)
-        for token in block.children:
+    for block_line, children in inline_blocks(state.tokens):
+        _attach_markers(children)
+        for token in children:
             if token.type == "citation_error":
                 doc.problem(
                     doc.line(block_line, token.meta["line_offset"]),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from markdown_it.token import Token
 
 from ..models import Citation, Page, Problem, Source
 
@@ -81,3 +84,10 @@ class DocumentState:
 def get_state(env: Any) -> DocumentState | None:
     state = env.get(ENV_KEY) if isinstance(env, dict) else None
     return state if isinstance(state, DocumentState) else None
+
+
+def inline_blocks(tokens: list[Token]) -> Iterator[tuple[int | None, list[Token]]]:
+    """Each inline token's children, with the 0-based line its block starts on."""
+    for block in tokens:
+        if block.type == "inline" and block.children:
+            yield (block.map[0] if block.map else None), block.children

@@ -20,7 +20,7 @@ from markdown_it.utils import OptionsDict
 
 from ..models import Page
 from ..urls import relative_url
-from .state import DocumentState, get_state
+from .state import DocumentState, get_state, inline_blocks
 
 MAX_WIKILINK_CHARS = 300
 
@@ -57,11 +57,8 @@ def _resolve_links(state: StateCore) -> None:
     doc = get_state(state.env)
     if doc is None:
         return
-    for block in state.tokens:
-        if block.type != "inline" or not block.children:
-            continue
-        block_line = block.map[0] if block.map else None
-        for token in block.children:
+    for block_line, children in inline_blocks(state.tokens):
+        for token in children:
             if token.type == "wikilink":
                 target = token.meta["target"]
                 page = doc.lookup.pages.get(target.casefold())
