@@ -101,7 +101,8 @@ def build(
         root,
         [root / "seeds", root / "content", root / "themes"],
         [root / SETTINGS_FILE],
-        {"drafts": drafts, "base_url": base_url, "epoch": epoch},
+        # Whether Pagefind is there changes the output too (search or "unavailable").
+        {"drafts": drafts, "base_url": base_url, "epoch": epoch, "pagefind": pagefind_binary()},
     )
     previous = cache.unchanged_build(fingerprint, out)
     if previous is not None:

@@ -73,3 +73,13 @@ def test_search_can_be_turned_off(project: Path, tmp_path: Path) -> None:
     result = build_cli(project, tmp_path / "out")
     assert result.returncode == 0 and result.stderr == ""
     assert not (tmp_path / "out/search").exists() and not (tmp_path / "out/pagefind").exists()
+
+
+def test_installing_pagefind_later_rebuilds_with_search(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(tmp_path / "no-such-binary")}
+    assert build_cli(project, out, env).returncode == 0
+    assert not (out / "pagefind").exists()
+    result = build_cli(project, out)
+    assert "nothing changed" not in result.stdout, "the cache knows Pagefind appeared"
+    assert (out / "pagefind/pagefind.js").is_file()
