@@ -30,7 +30,9 @@ from .resolve import Linked, block_pieces, graph_data, resolve
 from .site import newest_first, tag_slug
 from .templates import render
 
-RESERVED_PAGE_SLUGS = frozenset({"topics", "sources", "tags", "static", "search", "timeline"})
+RESERVED_PAGE_SLUGS = frozenset(
+    {"topics", "sources", "tags", "static", "search", "timeline", "pagefind"}
+)
 
 
 @dataclass(frozen=True)
