@@ -35,6 +35,9 @@ RESERVED_PAGE_SLUGS = frozenset(
 )
 
 
+TagsOf = Callable[[tuple[str, ...]], list[Tag]]  # tag names as written -> the site's Tags
+
+
 @dataclass(frozen=True)
 class NavItem:
     title: str
@@ -279,11 +282,7 @@ def _newest(dates: list[PartialDate | None]) -> PartialDate | None:
 
 
 def feed_items(
-    site: Site,
-    settings: Settings,
-    linked: Linked,
-    site_date: PartialDate,
-    tags_of: Any,
+    site: Site, settings: Settings, site_date: PartialDate, tags_of: TagsOf
 ) -> list[FeedItem]:
     """Topics and sources as feed items, newest first (without HTML yet: only the items a
     feed carries get it)."""
@@ -329,13 +328,13 @@ def all_feeds(
     linked: Linked,
     source_html: Callable[[Source], str],
     site_date: PartialDate,
-    tags_of: Any,
+    tags_of: TagsOf,
     base_url: str,
 ) -> dict[str, bytes]:
     """The site's RSS, Atom and JSON feeds, and an RSS and Atom feed per tag, each holding
     the newest settings.feed_items items."""
     limit = settings.feed_items
-    every = feed_items(site, settings, linked, site_date, tags_of)
+    every = feed_items(site, settings, site_date, tags_of)
     selected = every[:limit]
     for tag in site.tags:
         selected += [i for i in every if any(s == tag.slug for s, _ in i.tags)][:limit]
