@@ -142,6 +142,7 @@ def build(
             epoch,
             search=search,
             checked=cache.quotes(),
+            jobs=jobs,
         )
         count = staging.commit(finish=index)
     if not settings.url:

@@ -39,6 +39,10 @@ class BuildError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
+    def __reduce__(self) -> tuple[type[BuildError], tuple[list[Problem]]]:
+        # Raised in a worker process, it must arrive with its problems intact.
+        return (BuildError, (self.problems,))
+
 
 @dataclass(frozen=True, order=True)
 class PartialDate:

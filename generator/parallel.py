@@ -6,7 +6,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -28,3 +28,30 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int) -> list[
     chunk = max(1, len(items) // (jobs * 4))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         return list(pool.map(func, items, chunksize=chunk))
+
+
+_TASK: Callable[[Any], Any] | None = None
+
+
+def _run_task(item: Any) -> Any:
+    assert _TASK is not None
+    return _TASK(item)
+
+
+def fork_map(
+    task: Callable[[T], R], items: Sequence[T], jobs: int, *, min_items: int = 2
+) -> list[R]:
+    """[task(i) for i in items] in forked worker processes, for a task that is a closure
+    over state too large to pickle (the site, the template environment): the workers
+    inherit it. Runs in this process without fork or with jobs <= 1."""
+    global _TASK
+    methods = multiprocessing.get_all_start_methods()
+    if jobs <= 1 or len(items) < 2 or "fork" not in methods:
+        return [task(item) for item in items]
+    _TASK = task
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            return list(pool.map(_run_task, items))
+    finally:
+        _TASK = None

@@ -26,6 +26,7 @@ from .feeds import (
 )
 from .markdown import Lookup, make_markdown, render_page
 from .models import BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
+from .parallel import fork_map
 from .resolve import Linked, block_pieces, graph_data, resolve
 from .site import newest_first, tag_slug
 from .templates import render
@@ -34,6 +35,9 @@ RESERVED_PAGE_SLUGS = frozenset(
     {"topics", "sources", "tags", "static", "search", "timeline", "pagefind"}
 )
 
+
+# Below this many sources, forking workers costs more than rendering in one process.
+PARALLEL_MIN_SOURCES = 200
 
 TagsOf = Callable[[tuple[str, ...]], list[Tag]]  # tag names as written -> the site's Tags
 
@@ -95,6 +99,7 @@ def render_site(
     site_date: PartialDate | None = None,
     search: str = "off",
     checked: dict[str, list[str]] | None = None,
+    jobs: int = 1,
 ) -> Linked:
     """Render every output file, handing each to emit(path, bytes) as soon as it is made.
 
@@ -183,32 +188,53 @@ def render_site(
         sources=site.sources,
         cited_in=linked.cited_in,
     )
-    for source in site.sources:
-        passages = linked.passages.get(source.id, [])
-        pieces = [
-            block_pieces(block, [p for p in passages if p.block == index])
-            for index, block in enumerate(source.article.blocks)
-        ]
-        page(
-            source.url_path,
-            "source.html",
-            date=source.date,
-            title=source.title,
-            source=source,
-            pieces=pieces,
-            tags=tags_of(source.tags),
-            cited_in=linked.cited_in.get(source.id, []),
-            passage_count=len(passages),
-        )
-        page(
-            f"sources/{source.id}/original/index.html",
-            "original.html",
-            date=source.date,
-            title=f"Original text: {source.title}",
-            source=source,
-            raw_text=source.raw.decode("utf-8-sig", errors="replace"),
-        )
-        emit(source.raw_path, source.raw)
+
+    def render_sources(chunk: list[Source]) -> list[tuple[str, PartialDate | None]]:
+        """A source's page, original-text page and raw file; returns what lastmod needs."""
+        dates: list[tuple[str, PartialDate | None]] = []
+        for source in chunk:
+            passages = linked.passages.get(source.id, [])
+            pieces = [
+                block_pieces(block, [p for p in passages if p.block == index])
+                for index, block in enumerate(source.article.blocks)
+            ]
+            original = f"sources/{source.id}/original/index.html"
+            emit(
+                source.url_path,
+                render(
+                    env,
+                    "source.html",
+                    source.url_path,
+                    **common,
+                    title=source.title,
+                    source=source,
+                    pieces=pieces,
+                    tags=tags_of(source.tags),
+                    cited_in=linked.cited_in.get(source.id, []),
+                    passage_count=len(passages),
+                ).encode("utf-8"),
+            )
+            emit(
+                original,
+                render(
+                    env,
+                    "original.html",
+                    original,
+                    **common,
+                    title=f"Original text: {source.title}",
+                    source=source,
+                    raw_text=source.raw.decode("utf-8-sig", errors="replace"),
+                ).encode("utf-8"),
+            )
+            emit(source.raw_path, source.raw)
+            dates += [(source.url_path, source.date), (original, source.date)]
+        return dates
+
+    # The bulk of the site: rendered by `jobs` worker processes, each writing its files.
+    workers = jobs if len(site.sources) >= PARALLEL_MIN_SOURCES else 1
+    chunks = [list(site.sources[i :: workers * 4]) for i in range(workers * 4)]
+    for written in fork_map(render_sources, chunks, workers):
+        lastmod.update(written)
     page(
         "tags/index.html",
         "tags.html",

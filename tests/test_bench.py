@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from generator import build
+from generator.render import PARALLEL_MIN_SOURCES
 
 from .conftest import ROOT, tree_digest
 
@@ -59,7 +60,8 @@ def test_generated_corpus_builds_with_its_quotes(tmp_path: Path) -> None:
 
 
 def test_jobs_1_and_2_give_identical_trees(tmp_path: Path) -> None:
-    sites = generate(tmp_path / "corpus", 80, 3, ROOT)  # enough sources to use processes
+    # enough sources that cleaning and page rendering both use processes
+    sites = generate(tmp_path / "corpus", PARALLEL_MIN_SOURCES + 10, 3, ROOT)
     build(sites["briefing"], tmp_path / "one", use_cache=False, jobs=1)
     build(sites["briefing"], tmp_path / "two", use_cache=False, jobs=2)
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
