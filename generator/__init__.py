@@ -21,7 +21,7 @@ from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Proble
 from .output import check_output_dir, staged_output
 from .parallel import default_jobs
 from .render import render_site
-from .search import index_site, pagefind_binary, unavailable_warning
+from .search import Indexer, pagefind_binary, unavailable_warning
 from .site import link_site
 from .sources import load_sources
 from .templates import make_environment, theme_dirs
@@ -128,23 +128,24 @@ def build(
     if search == "unavailable":
         warnings.append(unavailable_warning())
     static_dirs = [d / "static" for d in reversed(dirs)]
-
-    def index(staging: Path) -> None:
-        if binary:
-            index_site(staging, binary, settings.language)
-
+    indexer = Indexer(binary, settings.language) if binary else None
     with staged_output(out, static_dirs) as staging:
-        linked = render_site(
-            site,
-            settings,
-            make_environment(dirs),
-            staging.write,
-            epoch,
-            search=search,
-            checked=cache.quotes(),
-            jobs=jobs,
-        )
-        count = staging.commit(finish=index)
+        try:
+            linked = render_site(
+                site,
+                settings,
+                make_environment(dirs),
+                staging.write,
+                epoch,
+                search=search,
+                checked=cache.quotes(),
+                jobs=jobs,
+                pages_done=(lambda: indexer.start(staging.path)) if indexer else None,
+            )
+            count = staging.commit(finish=(lambda _: indexer.finish()) if indexer else None)
+        finally:
+            if indexer:
+                indexer.stop()
     if not settings.url:
         warnings.append(
             Problem(

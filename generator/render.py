@@ -100,6 +100,7 @@ def render_site(
     search: str = "off",
     checked: dict[str, list[str]] | None = None,
     jobs: int = 1,
+    pages_done: Callable[[], None] | None = None,
 ) -> Linked:
     """Render every output file, handing each to emit(path, bytes) as soon as it is made.
 
@@ -108,7 +109,9 @@ def render_site(
     site_date stands for "when the site was last updated" (feeds, footer); it comes from
     SOURCE_DATE_EPOCH or the content, never from the clock. search is "available",
     "unavailable" (Pagefind missing: the search page says so) or "off". checked is the
-    last build's record of verified quotes. Returns the resolved links.
+    last build's record of verified quotes. pages_done() is called once every HTML page
+    that search indexes is written (the search index starts then, beside the feeds).
+    Returns the resolved links.
     """
     linked = render_markdown(site, settings, checked)
     site_date = site_date or newest_date(site) or PartialDate(1970, 1, 1)
@@ -274,6 +277,8 @@ def render_site(
         )
     if search != "off":
         page("search/index.html", "search.html", title="Search")
+    if pages_done:
+        pages_done()
     not_found = render(
         env,
         "404.html",

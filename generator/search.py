@@ -46,44 +46,69 @@ def unavailable_warning() -> Problem:
     )
 
 
-def index_site(folder: Path, binary: Path, language: str) -> None:
-    """Index the finished site in folder into folder/pagefind/."""
-    command = [
-        str(binary),
-        "--site",
-        str(folder),
-        "--output-subdir",
-        SEARCH_FOLDER,
-        "--glob",
-        INDEXED_PAGES,
-        "--force-language",
-        language.split("-")[0] or "en",
-        "--silent",
-    ]
-    try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=INDEX_TIMEOUT_S, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as err:
-        raise BuildError(
-            [
-                Problem(
-                    "search",
-                    None,
-                    f"Pagefind could not run: {err}",
-                    "reinstall it with pip install 'pagefind[bin]', or set search: false",
-                )
-            ]
-        ) from None
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise BuildError(
-            [
-                Problem(
-                    "search",
-                    None,
-                    "Pagefind failed to index the site: " + " | ".join(detail),
-                    "set search: false in briefing.yaml to build without search",
-                )
-            ]
-        )
+class Indexer:
+    """Pagefind indexing the staging folder in the background, while feeds are rendered.
+
+    start() runs once every HTML page is written; finish() waits for it (raising a
+    BuildError if it failed); stop() ends it early when the build fails.
+    """
+
+    def __init__(self, binary: Path, language: str):
+        self.binary = binary
+        self.language = language.split("-")[0] or "en"
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self, folder: Path) -> None:
+        command = [
+            str(self.binary),
+            "--site",
+            str(folder),
+            "--output-subdir",
+            SEARCH_FOLDER,
+            "--glob",
+            INDEXED_PAGES,
+            "--force-language",
+            self.language,
+            "--silent",
+        ]
+        try:
+            self.process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+        except OSError as err:
+            raise BuildError(
+                [
+                    Problem(
+                        "search",
+                        None,
+                        f"Pagefind could not run: {err}",
+                        "reinstall it with pip install 'pagefind[bin]', or set search: false",
+                    )
+                ]
+            ) from None
+
+    def finish(self) -> None:
+        if self.process is None:
+            return
+        try:
+            output, _ = self.process.communicate(timeout=INDEX_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            output = f"no result after {INDEX_TIMEOUT_S} s"
+        if self.process.returncode != 0:
+            detail = (output or "").strip().splitlines()[-5:]
+            raise BuildError(
+                [
+                    Problem(
+                        "search",
+                        None,
+                        "Pagefind failed to index the site: " + " | ".join(detail),
+                        "set search: false in briefing.yaml to build without search",
+                    )
+                ]
+            )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()

@@ -83,3 +83,22 @@ def test_installing_pagefind_later_rebuilds_with_search(project: Path, tmp_path:
     result = build_cli(project, out)
     assert "nothing changed" not in result.stdout, "the cache knows Pagefind appeared"
     assert (out / "pagefind/pagefind.js").is_file()
+
+
+def test_a_failing_indexer_fails_the_build_and_keeps_the_site(
+    project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert build_cli(project, out).returncode == 0
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    broken = tmp_path / "pagefind"
+    broken.write_text("#!/bin/sh\necho 'index exploded' >&2\nexit 3\n", encoding="utf-8")
+    broken.chmod(0o755)
+    (project / "content/pages/about.md").write_text(
+        "---\ntitle: About\n---\nChanged.\n", encoding="utf-8"
+    )
+    result = build_cli(project, out, {**os.environ, "PAGEFIND_BINARY_PATH": str(broken)})
+    assert result.returncode == 1
+    assert "Pagefind failed to index the site: index exploded" in result.stderr
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
