@@ -257,3 +257,18 @@ def test_failed_citation_build_keeps_output(project: Path) -> None:
     add_paragraph(project, "Claim [@nobody].")
     assert run_cli("--root", str(project), "-q").returncode == 1
     assert tree_digest(project / "output") == before
+
+
+def test_sources_index_counts_match_source_pages(site_dir: Path) -> None:
+    index = soup(site_dir / "sources/index.html")
+    for item in index.select(".source-list li"):
+        link = item.find("a")
+        page = soup((site_dir / "sources" / unquote(link["href"])).resolve())
+        counts = [int(c.get_text().split()[0]) for c in page.select(".cited-in .count")]
+        expected = (
+            f"Cited {sum(counts)} time{'s' if sum(counts) != 1 else ''} in {len(counts)} "
+            f"page{'s' if len(counts) != 1 else ''}"
+            if counts
+            else "Not cited yet"
+        )
+        assert " ".join(item.select_one(".cited-count").get_text().split()) == expected
