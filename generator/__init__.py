@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from .cache import BuildCache, input_fingerprint
+from .cache import BuildCache, input_fingerprint, theme_key
 from .config import SETTINGS_FILE, Settings, load_settings
 from .content import load_content, load_timeline
 from .extract import CleanRequest, clean_articles
@@ -129,6 +129,15 @@ def build(
         warnings.append(unavailable_warning())
     static_dirs = [d / "static" for d in reversed(dirs)]
     indexer = Indexer(binary, settings.language) if binary else None
+    reusable = cache.reusable_pages(out)
+
+    def reuse(paths: list[str], key: str) -> bool:
+        if not all(reusable.get(path) == key for path in paths):
+            return False
+        for path in paths:
+            staging.reuse(path, out / path)
+        return True
+
     with staged_output(out, static_dirs) as staging:
         try:
             linked = render_site(
@@ -141,6 +150,8 @@ def build(
                 checked=cache.quotes(),
                 jobs=jobs,
                 pages_done=(lambda: indexer.start(staging.path)) if indexer else None,
+                reuse=reuse,
+                theme_key=theme_key(dirs),
             )
             count = staging.commit(finish=(lambda _: indexer.finish()) if indexer else None)
         finally:
@@ -167,6 +178,7 @@ def build(
             "tags": len(site.tags),
             "warnings": [asdict(w) for w in warnings],
         },
+        linked.page_keys,
     )
     return BuildResult(
         topics=len(site.topics),

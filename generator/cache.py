@@ -43,6 +43,16 @@ def _walk(folder: Path) -> list[Path]:
     return found
 
 
+def theme_key(dirs: list[Path]) -> str:
+    """A hash of the theme folders' files (templates and static assets)."""
+    digest = hashlib.sha256()
+    for folder in dirs:
+        for path in _walk(folder):
+            digest.update(b"\0" + str(path.relative_to(folder)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def input_fingerprint(
     root: Path, folders: list[Path], files: list[Path], options: dict[str, Any]
 ) -> str:
@@ -87,7 +97,34 @@ class BuildCache:
         summary = manifest.get("summary")
         return summary if isinstance(summary, dict) else None
 
-    def record_build(self, fingerprint: str, out: Path, summary: dict[str, Any]) -> None:
+    def reusable_pages(self, out: Path) -> dict[str, str]:
+        """Pages of the last build into out that are still there as written: path -> the
+        key of everything they were rendered from."""
+        if not self.enabled:
+            return {}
+        try:
+            manifest = json.loads((self.folder / _MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if manifest.get("output") != str(out):
+            return {}
+        sizes = manifest.get("files", {})
+        reusable = {}
+        for path, key in manifest.get("page_keys", {}).items():
+            try:
+                if (out / path).stat().st_size == sizes.get(path):
+                    reusable[path] = key
+            except OSError:
+                continue
+        return reusable
+
+    def record_build(
+        self,
+        fingerprint: str,
+        out: Path,
+        summary: dict[str, Any],
+        page_keys: dict[str, str] | None = None,
+    ) -> None:
         if not self.enabled:
             return
         files = {
@@ -98,6 +135,7 @@ class BuildCache:
             "output": str(out),
             "files": files,
             "summary": summary,
+            "page_keys": page_keys or {},
         }
         self._write(_MANIFEST, json.dumps(manifest).encode("utf-8"))
 

@@ -104,6 +104,20 @@ class StagingFolder:
             self._made.add(target.parent)
         target.write_bytes(data)
 
+    def reuse(self, path: str, previous: Path) -> None:
+        """Put a file of the previous output, unchanged, at path (a hard link if possible)."""
+        if path in self._written:
+            raise BuildError([Problem(path, None, "two pages of the site want this output path")])
+        self._written.add(path)
+        target = self.path.joinpath(*safe_relative(path).parts)
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        try:
+            os.link(previous, target)
+        except OSError:
+            shutil.copyfile(previous, target)
+
     def commit(self, finish: Callable[[Path], None] | None = None) -> int:
         """Run finish(folder) (the search index), swap the folder in; return its file count."""
         if finish:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment
 from markupsafe import Markup
 
+from .cache import code_fingerprint
 from .config import Settings
 from .feeds import (
     FeedInfo,
@@ -27,7 +29,7 @@ from .feeds import (
 from .markdown import Lookup, make_markdown, render_page
 from .models import BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
 from .parallel import fork_map
-from .resolve import Linked, block_pieces, graph_data, resolve
+from .resolve import Linked, Passage, block_pieces, graph_data, resolve
 from .site import newest_first, tag_slug
 from .templates import render
 
@@ -101,6 +103,8 @@ def render_site(
     checked: dict[str, list[str]] | None = None,
     jobs: int = 1,
     pages_done: Callable[[], None] | None = None,
+    reuse: Callable[[list[str], str], bool] | None = None,
+    theme_key: str = "",
 ) -> Linked:
     """Render every output file, handing each to emit(path, bytes) as soon as it is made.
 
@@ -111,7 +115,9 @@ def render_site(
     "unavailable" (Pagefind missing: the search page says so) or "off". checked is the
     last build's record of verified quotes. pages_done() is called once every HTML page
     that search indexes is written (the search index starts then, beside the feeds).
-    Returns the resolved links.
+    reuse(paths, key), if given, puts the previous build's files at paths when they were
+    rendered from the same inputs (key) and says whether it did; theme_key stands for the
+    templates. Returns the resolved links, with the key of each reusable page.
     """
     linked = render_markdown(site, settings, checked)
     site_date = site_date or newest_date(site) or PartialDate(1970, 1, 1)
@@ -192,16 +198,62 @@ def render_site(
         cited_in=linked.cited_in,
     )
 
-    def render_sources(chunk: list[Source]) -> list[tuple[str, PartialDate | None]]:
-        """A source's page, original-text page and raw file; returns what lastmod needs."""
-        dates: list[tuple[str, PartialDate | None]] = []
+    # Everything a source's pages share with every page: a change here re-renders them all.
+    # Keys hash repr(), which depends only on values (pickle's output also depends on
+    # which equal objects happen to be shared, e.g. after loading from the cache).
+    shared_key = hashlib.sha256(
+        repr(
+            (
+                theme_key,
+                code_fingerprint(),
+                settings,
+                [(item.title, item.path) for item in nav],
+                site_date,
+                search,
+            )
+        ).encode()
+    ).hexdigest()
+
+    def source_key(source: Source, passages: list[Passage], tags: list[Tag]) -> str:
+        """Everything source.html and original.html are rendered from (not the raw bytes
+        themselves: their hash stands for them)."""
+        cited = [(p.title, p.url_path, n) for p, n in linked.cited_in.get(source.id, [])]
+        quoted = [
+            (
+                p.id,
+                p.block,
+                p.start,
+                p.end,
+                [(c.page.title, c.page.url_path, c.marker_id) for c in p.citing],
+            )
+            for p in passages
+        ]
+        data = (
+            shared_key,
+            replace(source, raw=b""),
+            source.raw_sha256,
+            [(t.slug, t.name) for t in tags],
+            cited,
+            quoted,
+        )
+        return hashlib.sha256(repr(data).encode()).hexdigest()
+
+    def render_sources(chunk: list[Source]) -> list[tuple[str, PartialDate | None, str]]:
+        """A source's page, original-text page and raw file; returns (path, lastmod, key)."""
+        written: list[tuple[str, PartialDate | None, str]] = []
         for source in chunk:
             passages = linked.passages.get(source.id, [])
+            tags = tags_of(source.tags)
+            key = source_key(source, passages, tags)
+            original = f"sources/{source.id}/original/index.html"
+            written += [(source.url_path, source.date, key), (original, source.date, key)]
+            emit(source.raw_path, source.raw)
+            if reuse and reuse([source.url_path, original], key):
+                continue
             pieces = [
                 block_pieces(block, [p for p in passages if p.block == index])
                 for index, block in enumerate(source.article.blocks)
             ]
-            original = f"sources/{source.id}/original/index.html"
             emit(
                 source.url_path,
                 render(
@@ -212,7 +264,7 @@ def render_site(
                     title=source.title,
                     source=source,
                     pieces=pieces,
-                    tags=tags_of(source.tags),
+                    tags=tags,
                     cited_in=linked.cited_in.get(source.id, []),
                     passage_count=len(passages),
                 ).encode("utf-8"),
@@ -229,15 +281,15 @@ def render_site(
                     raw_text=source.raw.decode("utf-8-sig", errors="replace"),
                 ).encode("utf-8"),
             )
-            emit(source.raw_path, source.raw)
-            dates += [(source.url_path, source.date), (original, source.date)]
-        return dates
+        return written
 
     # The bulk of the site: rendered by `jobs` worker processes, each writing its files.
     workers = jobs if len(site.sources) >= PARALLEL_MIN_SOURCES else 1
     chunks = [list(site.sources[i :: workers * 4]) for i in range(workers * 4)]
     for written in fork_map(render_sources, chunks, workers):
-        lastmod.update(written)
+        for path, date, key in written:
+            lastmod[path] = date
+            linked.page_keys[path] = key
     page(
         "tags/index.html",
         "tags.html",

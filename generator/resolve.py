@@ -78,6 +78,8 @@ class Linked:
     # "source id\0passage id" -> [raw file's sha256, the passage's text]: what each quote
     # was verified against, kept in the cache to explain a quote that stops verifying.
     checked: dict[str, list[str]] = field(default_factory=dict)
+    # output path -> key of what the page was rendered from, for reuse by the next build
+    page_keys: dict[str, str] = field(default_factory=dict)
 
     def sources_list(self, page: Page, sources: dict[str, Source]) -> list[CitedSource]:
         by_number: dict[int, list[Citation]] = defaultdict(list)

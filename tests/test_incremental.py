@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,37 @@ def delete_topic(project: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("change", [edit_source, rename_tag, delete_topic])
+def retitle_topic(project: Path) -> None:
+    """Source pages show the titles of the pages citing them."""
+    topic = project / "content/topics/taiwan.md"
+    topic.write_text(
+        topic.read_text(encoding="utf-8").replace("title: Taiwan", "title: Taiwan and the war"),
+        encoding="utf-8",
+    )
+
+
+def edit_template(project: Path) -> None:
+    template = project / "themes/default/templates/original.html"
+    template.write_text(
+        template.read_text(encoding="utf-8").replace(
+            "<h1>Original text</h1>", "<h1>Original text, as saved</h1>"
+        ),
+        encoding="utf-8",
+    )
+
+
+def edit_settings(project: Path) -> None:
+    settings = project / "briefing.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace('title: "China,', 'title: "Briefing: China,'),
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [edit_source, rename_tag, delete_topic, retitle_topic, edit_template, edit_settings],
+)
 def test_incremental_build_equals_clean_build(project: Path, tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
     incremental(project)  # fills the cache
     change(project)
@@ -90,6 +121,12 @@ def test_incremental_build_equals_clean_build(project: Path, tmp_path: Path, cha
     if change is edit_source:
         page = after["sources/us-accuses-china-of-weighing-arms-for-russia/index.html"]
         assert "it is only an accusation" in page.decode()
+    if change is retitle_topic:
+        page = after["sources/wang-yi-signals-support-for-russia/index.html"].decode()
+        assert "Taiwan and the war" in page
+    if change is edit_template:
+        page = after["sources/blinken-meets-wang-yi/original/index.html"].decode()
+        assert "Original text, as saved" in page
 
 
 def test_unchanged_inputs_skip_the_build(project: Path) -> None:
@@ -122,3 +159,19 @@ def test_clean_option_removes_the_cache(project: Path) -> None:
     assert (project / ".briefing-cache").is_dir()
     result = run_cli("--root", str(project), "--clean")
     assert result.returncode == 0 and "files written" in result.stdout
+
+
+def test_unchanged_source_pages_are_reused(project: Path, tmp_path: Path) -> None:
+    out = project / "output"
+    build(project, out, base_url=BASE_URL)
+    kept = "sources/blinken-meets-wang-yi/index.html"
+    changed = "sources/us-accuses-china-of-weighing-arms-for-russia/index.html"
+    held = {}
+    for path in (kept, changed):
+        held[path] = tmp_path / path.replace("/", "_")
+        os.link(out / path, held[path])  # keeps the old file's inode alive
+    edit_source(project)
+    build(project, out, base_url=BASE_URL)
+    assert (out / kept).stat().st_ino == held[kept].stat().st_ino, "reused, not re-rendered"
+    assert (out / changed).stat().st_ino != held[changed].stat().st_ino
+    assert tree_digest(out) == clean_build(project, tmp_path / "clean")
