@@ -152,6 +152,7 @@ def build(
                 pages_done=(lambda: indexer.start(staging.path)) if indexer else None,
                 reuse=reuse,
                 theme_key=theme_key(dirs),
+                feed_memo=cache.feed_html(),
             )
             count = staging.commit(finish=(lambda _: indexer.finish()) if indexer else None)
         finally:
@@ -169,6 +170,7 @@ def build(
         )
     cache.save_articles()
     cache.save_quotes(linked.checked)
+    cache.save_feed_html(linked.feed_html)
     cache.record_build(
         fingerprint,
         out,

@@ -23,6 +23,7 @@ _CODE_DIR = Path(__file__).resolve().parent
 _MANIFEST = "last-build.json"
 _ARTICLES = "articles.pickle"
 _QUOTES = "verified-quotes.json"
+_FEED_HTML = "feed-html.json"
 
 
 def code_fingerprint() -> str:
@@ -180,6 +181,20 @@ class BuildCache:
             previous = self.quotes()
             # Keep what was checked before too, so an error survives a fixed-then-broken edit.
             self._write(_QUOTES, json.dumps({**previous, **checked}, sort_keys=True).encode())
+
+    def feed_html(self) -> dict[str, str]:
+        """Feed item HTML of the last build, by a key of everything it was made from."""
+        if not self.enabled:
+            return {}
+        try:
+            data = json.loads((self.folder / _FEED_HTML).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save_feed_html(self, used: dict[str, str]) -> None:
+        if self.enabled:
+            self._write(_FEED_HTML, json.dumps(used, sort_keys=True).encode("utf-8"))
 
     def _read_articles(self) -> dict[str, CleanedArticle]:
         try:

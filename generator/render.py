@@ -105,6 +105,7 @@ def render_site(
     pages_done: Callable[[], None] | None = None,
     reuse: Callable[[list[str], str], bool] | None = None,
     theme_key: str = "",
+    feed_memo: dict[str, str] | None = None,
 ) -> Linked:
     """Render every output file, handing each to emit(path, bytes) as soon as it is made.
 
@@ -117,7 +118,8 @@ def render_site(
     that search indexes is written (the search index starts then, beside the feeds).
     reuse(paths, key), if given, puts the previous build's files at paths when they were
     rendered from the same inputs (key) and says whether it did; theme_key stands for the
-    templates. Returns the resolved links, with the key of each reusable page.
+    templates; feed_memo holds the last build's feed item HTML by key. Returns the resolved
+    links, with the key of each reusable page and the feed HTML this build used.
     """
     linked = render_markdown(site, settings, checked)
     site_date = site_date or newest_date(site) or PartialDate(1970, 1, 1)
@@ -238,18 +240,10 @@ def render_site(
         )
         return hashlib.sha256(repr(data).encode()).hexdigest()
 
-    def render_sources(chunk: list[Source]) -> list[tuple[str, PartialDate | None, str]]:
-        """A source's page, original-text page and raw file; returns (path, lastmod, key)."""
-        written: list[tuple[str, PartialDate | None, str]] = []
+    def render_sources(chunk: list[Source]) -> None:
+        """Render a source's page and original-text page (in a worker, or here)."""
         for source in chunk:
             passages = linked.passages.get(source.id, [])
-            tags = tags_of(source.tags)
-            key = source_key(source, passages, tags)
-            original = f"sources/{source.id}/original/index.html"
-            written += [(source.url_path, source.date, key), (original, source.date, key)]
-            emit(source.raw_path, source.raw)
-            if reuse and reuse([source.url_path, original], key):
-                continue
             pieces = [
                 block_pieces(block, [p for p in passages if p.block == index])
                 for index, block in enumerate(source.article.blocks)
@@ -264,11 +258,12 @@ def render_site(
                     title=source.title,
                     source=source,
                     pieces=pieces,
-                    tags=tags,
+                    tags=tags_of(source.tags),
                     cited_in=linked.cited_in.get(source.id, []),
                     passage_count=len(passages),
                 ).encode("utf-8"),
             )
+            original = f"sources/{source.id}/original/index.html"
             emit(
                 original,
                 render(
@@ -281,15 +276,21 @@ def render_site(
                     raw_text=source.raw.decode("utf-8-sig", errors="replace"),
                 ).encode("utf-8"),
             )
-        return written
 
-    # The bulk of the site: rendered by `jobs` worker processes, each writing its files.
-    workers = jobs if len(site.sources) >= PARALLEL_MIN_SOURCES else 1
-    chunks = [list(site.sources[i :: workers * 4]) for i in range(workers * 4)]
-    for written in fork_map(render_sources, chunks, workers):
-        for path, date, key in written:
-            lastmod[path] = date
+    # The bulk of the site. Pages whose inputs did not change come from the last build;
+    # the rest are rendered by `jobs` worker processes when there are many of them.
+    to_render = []
+    for source in site.sources:
+        original = f"sources/{source.id}/original/index.html"
+        key = source_key(source, linked.passages.get(source.id, []), tags_of(source.tags))
+        for path in (source.url_path, original):
+            lastmod[path] = source.date
             linked.page_keys[path] = key
+        emit(source.raw_path, source.raw)
+        if not (reuse and reuse([source.url_path, original], key)):
+            to_render.append(source)
+    workers = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
+    fork_map(render_sources, [to_render[i :: workers * 4] for i in range(workers * 4)], workers)
     page(
         "tags/index.html",
         "tags.html",
@@ -352,7 +353,9 @@ def render_site(
                 env, "feed_source.html", source.url_path, **common, source=source, pieces=pieces
             )
 
-        feeds = all_feeds(site, settings, linked, feed_html, site_date, tags_of, base_url)
+        feeds = all_feeds(
+            site, settings, linked, feed_html, site_date, tags_of, base_url, feed_memo or {}
+        )
         for path, data in feeds.items():
             emit(path, data)
         emit("sitemap.xml", sitemap(lastmod, base_url))
@@ -413,6 +416,7 @@ def all_feeds(
     site_date: PartialDate,
     tags_of: TagsOf,
     base_url: str,
+    memo: dict[str, str],
 ) -> dict[str, bytes]:
     """The site's RSS, Atom and JSON feeds, and an RSS and Atom feed per tag, each holding
     the newest settings.feed_items items."""
@@ -426,11 +430,20 @@ def all_feeds(
     sources = {f"source/{s.id}": s for s in site.sources}
 
     def content(item: FeedItem) -> str:
+        url = absolute_url(base_url, item.url_path)
         if item.key in topics:
             html = linked.rendered[topics[item.key].path].html
+            key = hashlib.sha256(f"{url}\0{html}".encode()).hexdigest()
         else:
-            html = source_html(sources[item.key])
-        return absolutize(html, absolute_url(base_url, item.url_path))
+            # A source's feed HTML depends on what its page key covers.
+            key = hashlib.sha256(f"{url}\0{linked.page_keys[item.url_path]}".encode()).hexdigest()
+        if key not in memo:
+            if item.key in topics:
+                memo[key] = absolutize(html, url)
+            else:
+                memo[key] = absolutize(source_html(sources[item.key]), url)
+        linked.feed_html[key] = memo[key]
+        return memo[key]
 
     absolute = {item.key: replace(item, html=content(item)) for item in selected}
     items = [absolute.get(item.key, item) for item in every]

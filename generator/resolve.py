@@ -80,6 +80,8 @@ class Linked:
     checked: dict[str, list[str]] = field(default_factory=dict)
     # output path -> key of what the page was rendered from, for reuse by the next build
     page_keys: dict[str, str] = field(default_factory=dict)
+    # key -> feed item HTML this build used (kept in the cache for the next build)
+    feed_html: dict[str, str] = field(default_factory=dict)
 
     def sources_list(self, page: Page, sources: dict[str, Source]) -> list[CitedSource]:
         by_number: dict[int, list[Citation]] = defaultdict(list)
