@@ -83,7 +83,8 @@ def add_build_options(parser: argparse.ArgumentParser, *, suppress: bool = False
         type=int,
         default=default(None),
         metavar="N",
-        help="worker processes for cleaning sources (default: one per core; 1: no workers)",
+        help="worker processes for cleaning sources and rendering their pages (default: one "
+        "per core; 1: no workers)",
     )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument(
