@@ -97,12 +97,13 @@ def build(
     check_output_dir(out, root)
     epoch = source_date_epoch()
     cache = BuildCache(root, enabled=use_cache)
+    found_pagefind = pagefind_binary()
     fingerprint = input_fingerprint(
         root,
         [root / "seeds", root / "content", root / "themes"],
         [root / SETTINGS_FILE],
         # Whether Pagefind is there changes the output too (search or "unavailable").
-        {"drafts": drafts, "base_url": base_url, "epoch": epoch, "pagefind": pagefind_binary()},
+        {"drafts": drafts, "base_url": base_url, "epoch": epoch, "pagefind": found_pagefind},
     )
     previous = cache.unchanged_build(fingerprint, out)
     if previous is not None:
@@ -123,7 +124,7 @@ def build(
     )
     dirs = theme_dirs(root, settings.theme)
     warnings: list[Problem] = []
-    binary = pagefind_binary() if settings.search else None
+    binary = found_pagefind if settings.search else None
     search = "off" if not settings.search else "available" if binary else "unavailable"
     if search == "unavailable":
         warnings.append(unavailable_warning())

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import pickle
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,12 @@ _QUOTES = "verified-quotes.json"
 _FEED_HTML = "feed-html.json"
 
 
+@cache
 def code_fingerprint() -> str:
-    """A hash of the generator's own code and data: a new version invalidates everything."""
+    """A hash of the generator's own code and data: a new version invalidates everything.
+
+    Computed once per process: the code a process runs does not change under it.
+    """
     digest = hashlib.sha256()
     for path in sorted(_CODE_DIR.rglob("*")):
         if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
@@ -76,18 +81,30 @@ class BuildCache:
         self.enabled = enabled
         self._articles: dict[str, CleanedArticle] | None = None
         self._used: dict[str, CleanedArticle] = {}
+        self._json: dict[str, dict[str, Any]] = {}
+
+    def _read_json(self, name: str) -> dict[str, Any]:
+        """A JSON mapping from the cache, read once per build; {} when off, absent or damaged."""
+        if name not in self._json:
+            data: Any = {}
+            if self.enabled:
+                try:
+                    data = json.loads((self.folder / name).read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    data = {}
+            self._json[name] = data if isinstance(data, dict) else {}
+        return self._json[name]
 
     # -- whole-build skip -----------------------------------------------------------------
 
     def unchanged_build(self, fingerprint: str, out: Path) -> dict[str, Any] | None:
         """The last build's summary if it had these inputs and its output is still intact."""
-        if not self.enabled:
-            return None
-        try:
-            manifest = json.loads((self.folder / _MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if manifest.get("fingerprint") != fingerprint or manifest.get("output") != str(out):
+        manifest = self._read_json(_MANIFEST)
+        if (
+            not manifest
+            or manifest.get("fingerprint") != fingerprint
+            or manifest.get("output") != str(out)
+        ):
             return None
         for rel, size in manifest.get("files", {}).items():
             try:
@@ -101,12 +118,7 @@ class BuildCache:
     def reusable_pages(self, out: Path) -> dict[str, str]:
         """Pages of the last build into out that are still there as written: path -> the
         key of everything they were rendered from."""
-        if not self.enabled:
-            return {}
-        try:
-            manifest = json.loads((self.folder / _MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
+        manifest = self._read_json(_MANIFEST)
         if manifest.get("output") != str(out):
             return {}
         sizes = manifest.get("files", {})
@@ -168,13 +180,7 @@ class BuildCache:
 
     def quotes(self) -> dict[str, list[str]]:
         """The last build's verified quotes: 'source\\0passage' -> [file sha256, passage]."""
-        if not self.enabled:
-            return {}
-        try:
-            data = json.loads((self.folder / _QUOTES).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return self._read_json(_QUOTES)
 
     def save_quotes(self, checked: dict[str, list[str]]) -> None:
         if self.enabled:
@@ -184,13 +190,7 @@ class BuildCache:
 
     def feed_html(self) -> dict[str, str]:
         """Feed item HTML of the last build, by a key of everything it was made from."""
-        if not self.enabled:
-            return {}
-        try:
-            data = json.loads((self.folder / _FEED_HTML).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return self._read_json(_FEED_HTML)
 
     def save_feed_html(self, used: dict[str, str]) -> None:
         if self.enabled:
