@@ -9,7 +9,7 @@ import pytest
 
 from generator import build
 
-from .conftest import BASE_URL, run_cli, tree_digest
+from .conftest import BASE_URL, edit, run_cli, tree_digest
 
 
 def clean_build(project: Path, out: Path) -> dict[str, bytes]:
@@ -25,40 +25,30 @@ def incremental(project: Path) -> dict[str, bytes]:
 
 
 def edit_source(project: Path) -> None:
-    seed = project / "seeds/003_4340c87e853854e5.txt"
-    seed.write_text(
-        seed.read_text(encoding="utf-8").replace(
-            "At the moment, it’s just the accusation.", "At the moment, it is only an accusation."
-        ),
-        encoding="utf-8",
+    edit(
+        project / "seeds/003_4340c87e853854e5.txt",
+        "At the moment, it’s just the accusation.",
+        "At the moment, it is only an accusation.",
     )
-    for topic in (project / "content/topics/ukraine-support.md",):
-        topic.write_text(
-            topic.read_text(encoding="utf-8")
-            .replace(
-                '"At the moment, it’s just the\naccusation"',
-                '"At the moment, it is only an\naccusation"',
-            )
-            .replace(
-                '"At the moment, it’s just the accusation."',
-                '"At the moment, it is only an accusation."',
-            ),
-            encoding="utf-8",
-        )
+    topic = project / "content/topics/ukraine-support.md"
+    edit(
+        topic,
+        '"At the moment, it’s just the\naccusation"',
+        '"At the moment, it is only an\naccusation"',
+    )
+    edit(
+        topic,
+        '"At the moment, it’s just the accusation."',
+        '"At the moment, it is only an accusation."',
+    )
 
 
 def rename_tag(project: Path) -> None:
-    sources = project / "seeds/sources.yaml"
-    sources.write_text(
-        sources.read_text(encoding="utf-8").replace("Spy balloon", "Surveillance balloon"),
-        encoding="utf-8",
-    )
-    topic = project / "content/topics/spy-balloon.md"
-    topic.write_text(
-        topic.read_text(encoding="utf-8").replace(
-            "tags: [Spy balloon", "tags: [Surveillance balloon"
-        ),
-        encoding="utf-8",
+    edit(project / "seeds/sources.yaml", "Spy balloon", "Surveillance balloon", count=-1)
+    edit(
+        project / "content/topics/spy-balloon.md",
+        "tags: [Spy balloon",
+        "tags: [Surveillance balloon",
     )
 
 
@@ -71,37 +61,24 @@ def delete_topic(project: Path) -> None:
             .replace("[[sanctions]]", "sanctions"),
             encoding="utf-8",
         )
-    timeline = project / "content/timeline.yaml"
-    timeline.write_text(
-        timeline.read_text(encoding="utf-8").replace(", sanctions]", "]"), encoding="utf-8"
-    )
+    edit(project / "content/timeline.yaml", ", sanctions]", "]", count=-1)
 
 
 def retitle_topic(project: Path) -> None:
     """Source pages show the titles of the pages citing them."""
-    topic = project / "content/topics/taiwan.md"
-    topic.write_text(
-        topic.read_text(encoding="utf-8").replace("title: Taiwan", "title: Taiwan and the war"),
-        encoding="utf-8",
-    )
+    edit(project / "content/topics/taiwan.md", "title: Taiwan", "title: Taiwan and the war")
 
 
 def edit_template(project: Path) -> None:
-    template = project / "themes/default/templates/original.html"
-    template.write_text(
-        template.read_text(encoding="utf-8").replace(
-            "<h1>Original text</h1>", "<h1>Original text, as saved</h1>"
-        ),
-        encoding="utf-8",
+    edit(
+        project / "themes/default/templates/original.html",
+        "<h1>Original text</h1>",
+        "<h1>Original text, as saved</h1>",
     )
 
 
 def edit_settings(project: Path) -> None:
-    settings = project / "briefing.yaml"
-    settings.write_text(
-        settings.read_text(encoding="utf-8").replace('title: "China,', 'title: "Briefing: China,'),
-        encoding="utf-8",
-    )
+    edit(project / "briefing.yaml", 'title: "China,', 'title: "Briefing: China,')
 
 
 @pytest.mark.parametrize(
