@@ -6,6 +6,7 @@ import argparse
 import shutil
 import sys
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 
 from . import __version__, build
@@ -13,7 +14,7 @@ from .cache import clear as clear_cache
 from .config import SETTINGS_FILE
 from .extract import HTML_SUFFIXES, extract_html, extract_text, extraction_json
 from .inputs import decode_text, read_bytes
-from .models import BuildError
+from .models import BuildError, Problem
 from .output import check_output_dir
 from .serve import serve
 
@@ -140,6 +141,12 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def print_problems(problems: Iterable[Problem]) -> None:
+    """The one place problems reach the terminal: each with file:line and its hint."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
 def _remove_leftovers(out: Path) -> int:
     removed = 0
     for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*"):
@@ -167,8 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_output_dir(out, root)
     except BuildError as err:
-        for problem in err.problems:
-            print(problem, file=sys.stderr)
+        print_problems(err.problems)
         return EXIT_CONTENT_ERROR
     if args.clean:
         removed = _remove_leftovers(out)
@@ -208,8 +214,7 @@ def _extract(path: Path, parser: argparse.ArgumentParser) -> int:
             text = decode_text(data, str(path))
             extraction = extract_text(text, markdown=True if path.suffix == ".md" else None)
     except BuildError as err:
-        for problem in err.problems:
-            print(problem, file=sys.stderr)
+        print_problems(err.problems)
         return EXIT_CONTENT_ERROR
     print(extraction_json(extraction))
     return EXIT_OK
@@ -221,8 +226,7 @@ def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
         result = build(root, out, drafts=args.drafts, base_url=args.base_url, jobs=args.jobs)
     except BuildError as err:
         errors = [p for p in err.problems if p.level == "error"]
-        for problem in err.problems:
-            print(problem, file=sys.stderr)
+        print_problems(err.problems)
         print(f"build failed: {len(errors)} error(s); {out} was left as it was", file=sys.stderr)
         return False
     except KeyboardInterrupt:
@@ -239,8 +243,7 @@ def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
             )
         return False
     if not args.quiet:
-        for warning in result.warnings:
-            print(warning, file=sys.stderr)
+        print_problems(result.warnings)
         if result.skipped:
             print(
                 f"nothing changed since the last build: {out} is up to date "
