@@ -25,6 +25,7 @@ from .search import Indexer, pagefind_binary, unavailable_warning
 from .site import link_site
 from .sources import load_sources
 from .templates import make_environment, theme_dirs
+from .timings import stage, take
 
 __all__ = ["BuildError", "BuildResult", "Problem", "build", "load_site"]
 __version__ = "0.1.0"
@@ -41,6 +42,7 @@ class BuildResult:
     seconds: float
     warnings: tuple[Problem, ...]
     skipped: bool = False
+    stages: tuple[tuple[str, float], ...] = ()
 
 
 def load_site(
@@ -60,18 +62,23 @@ def load_site(
     topics: list[Page] = []
     pages: list[Page] = []
     try:
-        sources = load_sources(root, max_bytes=settings.max_file_bytes, clean_all=clean_all)
+        with stage("load and clean sources"):
+            sources = load_sources(root, max_bytes=settings.max_file_bytes, clean_all=clean_all)
     except BuildError as err:
         problems.extend(err.problems)
     events: list[Event] = []
     try:
-        home, topics, pages = load_content(root, drafts=drafts, max_bytes=settings.max_file_bytes)
-        events = load_timeline(root, topics, max_bytes=settings.max_file_bytes)
+        with stage("load content"):
+            home, topics, pages = load_content(
+                root, drafts=drafts, max_bytes=settings.max_file_bytes
+            )
+            events = load_timeline(root, topics, max_bytes=settings.max_file_bytes)
     except BuildError as err:
         problems.extend(err.problems)
     if problems:
         raise BuildError(problems)
-    return settings, link_site(sources, home, topics, pages, events)
+    with stage("link"):
+        return settings, link_site(sources, home, topics, pages, events)
 
 
 def build(
@@ -92,20 +99,23 @@ def build(
     """
     jobs = jobs or default_jobs()
     started = time.perf_counter()
+    take()
     root = root.resolve()
     out = (out or root / "output").resolve()
     check_output_dir(out, root)
     epoch = source_date_epoch()
     cache = BuildCache(root, enabled=use_cache)
-    found_pagefind = pagefind_binary()
-    fingerprint = input_fingerprint(
-        root,
-        [root / "seeds", root / "content", root / "themes"],
-        [root / SETTINGS_FILE],
-        # Whether Pagefind is there changes the output too (search or "unavailable").
-        {"drafts": drafts, "base_url": base_url, "epoch": epoch, "pagefind": found_pagefind},
-    )
-    previous = cache.unchanged_build(fingerprint, out)
+    with stage("hash the inputs"):
+        found_pagefind = pagefind_binary()
+        fingerprint = input_fingerprint(
+            root,
+            [root / "seeds", root / "content", root / "themes"],
+            [root / SETTINGS_FILE],
+            # Whether Pagefind is there changes the output too (search or "unavailable").
+            {"drafts": drafts, "base_url": base_url, "epoch": epoch, "pagefind": found_pagefind},
+        )
+    with stage("check for changes"):
+        previous = cache.unchanged_build(fingerprint, out)
     if previous is not None:
         return BuildResult(
             topics=previous["topics"],
@@ -115,6 +125,7 @@ def build(
             seconds=time.perf_counter() - started,
             warnings=tuple(Problem(**w) for w in previous["warnings"]),
             skipped=True,
+            stages=take(),
         )
     settings, site = load_site(
         root,
@@ -155,7 +166,7 @@ def build(
                 theme_key=theme_key(dirs),
                 feed_memo=cache.feed_html(),
             )
-            count = staging.commit(finish=(lambda _: indexer.finish()) if indexer else None)
+            count = staging.commit(finish=(lambda _: _wait_for(indexer)) if indexer else None)
         finally:
             if indexer:
                 indexer.stop()
@@ -169,20 +180,21 @@ def build(
                 level="warning",
             )
         )
-    cache.save_articles()
-    cache.save_quotes(linked.checked)
-    cache.save_feed_html(linked.feed_html)
-    cache.record_build(
-        fingerprint,
-        out,
-        {
-            "topics": len(site.topics),
-            "sources": len(site.sources),
-            "tags": len(site.tags),
-            "warnings": [asdict(w) for w in warnings],
-        },
-        linked.page_keys,
-    )
+    with stage("save cache"):
+        cache.save_articles()
+        cache.save_quotes(linked.checked)
+        cache.save_feed_html(linked.feed_html)
+        cache.record_build(
+            fingerprint,
+            out,
+            {
+                "topics": len(site.topics),
+                "sources": len(site.sources),
+                "tags": len(site.tags),
+                "warnings": [asdict(w) for w in warnings],
+            },
+            linked.page_keys,
+        )
     return BuildResult(
         topics=len(site.topics),
         sources=len(site.sources),
@@ -190,7 +202,13 @@ def build(
         files_written=count,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
+        stages=take(),
     )
+
+
+def _wait_for(indexer: Indexer) -> None:
+    with stage("wait for the search index"):
+        indexer.finish()
 
 
 def source_date_epoch() -> PartialDate | None:

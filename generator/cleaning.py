@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -95,6 +95,8 @@ def default_rules() -> Rules:
 
 def looks_like_markdown(text: str) -> bool:
     """Guess whether a .txt file was saved as Markdown (a # heading, **bold**, [a](b) link)."""
+    if "#" not in text and "**" not in text and "](" not in text:
+        return False  # most scraped text: no need to run the pattern over all of it
     return bool(_MARKDOWN_SIGNS.search(text))
 
 
@@ -120,7 +122,9 @@ class _Draft:
         self.blocks = kept
 
 
+@lru_cache(maxsize=8192)
 def _words(text: str) -> int:
+    """Word count; cached, because the rules ask it of the same lines again and again."""
     return len(text.split())
 
 
@@ -130,6 +134,8 @@ def _fullmatch(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
 
 def _plain(line: str) -> str:
     """A line without Markdown emphasis markers or heading hashes, for pattern matching."""
+    if "#" not in line and "*" not in line and "_" not in line:
+        return line.strip()
     line = re.sub(r"^#{1,6}\s+", "", line)
     return re.sub(r"(\*\*|__|\*|_)(.+?)\1", r"\2", line).strip()
 

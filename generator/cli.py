@@ -87,6 +87,12 @@ def add_build_options(parser: argparse.ArgumentParser, *, suppress: bool = False
         help="worker processes for cleaning sources and rendering their pages (default: one "
         "per core; 1: no workers)",
     )
+    parser.add_argument(
+        "--timings",
+        action="store_true",
+        default=default(False),
+        help="print the wall time of each build stage (to find what makes a build slow)",
+    )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument(
         "-q", "--quiet", action="store_true", default=default(False), help="print errors only"
@@ -145,6 +151,12 @@ def print_problems(problems: Iterable[Problem]) -> None:
     """The one place problems reach the terminal: each with file:line and its hint."""
     for problem in problems:
         print(problem, file=sys.stderr)
+
+
+def print_timings(stages: Iterable[tuple[str, float]]) -> None:
+    """--timings: one line per stage, in the order the stages ended (nested ones first)."""
+    for name, seconds in stages:
+        print(f"{seconds:8.3f} s  {name}", file=sys.stderr)
 
 
 def _remove_leftovers(out: Path) -> int:
@@ -242,6 +254,8 @@ def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
                 file=sys.stderr,
             )
         return False
+    if args.timings:
+        print_timings(result.stages)
     if not args.quiet:
         print_problems(result.warnings)
         if result.skipped:

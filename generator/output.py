@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from .models import BuildError, Problem
+from .timings import stage
 
 INPUT_FOLDERS = ("seeds", "content", "themes", "generator", "tests", ".git")
 
@@ -122,8 +123,9 @@ class StagingFolder:
         """Run finish(folder) (the search index), swap the folder in; return its file count."""
         if finish:
             finish(self.path)
-        count = sum(1 for p in self.path.rglob("*") if p.is_file())
-        _swap(self.path, self.out)
+        with stage("swap the new site in"):
+            count = sum(1 for p in self.path.rglob("*") if p.is_file())
+            _swap(self.path, self.out)
         return count
 
     def discard(self) -> None:

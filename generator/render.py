@@ -32,6 +32,7 @@ from .parallel import fork_map
 from .resolve import Linked, Passage, block_pieces, graph_data, resolve
 from .site import newest_first, tag_slug
 from .templates import render
+from .timings import stage
 
 RESERVED_PAGE_SLUGS = frozenset(
     {"topics", "sources", "tags", "static", "search", "timeline", "pagefind"}
@@ -121,7 +122,8 @@ def render_site(
     templates; feed_memo holds the last build's feed item HTML by key. Returns the resolved
     links, with the key of each reusable page and the feed HTML this build used.
     """
-    linked = render_markdown(site, settings, checked)
+    with stage("markdown, citations and quotes"):
+        linked = render_markdown(site, settings, checked)
     site_date = site_date or newest_date(site) or PartialDate(1970, 1, 1)
     base_url = normalise_base_url(settings.url) if settings.url else None
     sources_by_id = {s.id: s for s in site.sources}
@@ -157,48 +159,49 @@ def render_site(
         emit(path, render(env, template, path, **common, **context).encode("utf-8"))
         lastmod[path] = date
 
-    topic_dates = [t.updated or t.date for t in site.topics]
-    page(
-        "index.html",
-        "home.html",
-        date=site_date,
-        title=settings.title,
-        home=site.home,
-        overview=body(site.home) if site.home else None,
-        cited=linked.sources_list(site.home, sources_by_id) if site.home else [],
-        topics=site.topics,
-        latest=newest_first(site.sources)[: settings.latest_sources_on_home],
-        source_count=len(site.sources),
-    )
-    page(
-        "topics/index.html",
-        "topics.html",
-        date=_newest(topic_dates),
-        title="Topics",
-        topics=site.topics,
-    )
-    for topic in site.topics:
+    with stage("home, topic and index pages"):
+        topic_dates = [t.updated or t.date for t in site.topics]
         page(
-            topic.url_path,
-            "topic.html",
-            date=topic.updated or topic.date,
-            title=topic.title,
-            topic=topic,
-            body=body(topic),
-            tags=tags_of(topic.tags),
-            events=linked.rendered[topic.path].events,
-            cited=linked.sources_list(topic, sources_by_id),
-            backlinks=linked.backlinks.get(topic.path, []),
-            related=linked.related.get(topic.path, []),
+            "index.html",
+            "home.html",
+            date=site_date,
+            title=settings.title,
+            home=site.home,
+            overview=body(site.home) if site.home else None,
+            cited=linked.sources_list(site.home, sources_by_id) if site.home else [],
+            topics=site.topics,
+            latest=newest_first(site.sources)[: settings.latest_sources_on_home],
+            source_count=len(site.sources),
         )
-    page(
-        "sources/index.html",
-        "sources.html",
-        date=_newest([s.date for s in site.sources]),
-        title="Sources",
-        sources=site.sources,
-        cited_in=linked.cited_in,
-    )
+        page(
+            "topics/index.html",
+            "topics.html",
+            date=_newest(topic_dates),
+            title="Topics",
+            topics=site.topics,
+        )
+        for topic in site.topics:
+            page(
+                topic.url_path,
+                "topic.html",
+                date=topic.updated or topic.date,
+                title=topic.title,
+                topic=topic,
+                body=body(topic),
+                tags=tags_of(topic.tags),
+                events=linked.rendered[topic.path].events,
+                cited=linked.sources_list(topic, sources_by_id),
+                backlinks=linked.backlinks.get(topic.path, []),
+                related=linked.related.get(topic.path, []),
+            )
+        page(
+            "sources/index.html",
+            "sources.html",
+            date=_newest([s.date for s in site.sources]),
+            title="Sources",
+            sources=site.sources,
+            cited_in=linked.cited_in,
+        )
 
     # Everything a source's pages share with every page: a change here re-renders them all.
     # Keys hash repr(), which depends only on values (pickle's output also depends on
@@ -290,46 +293,48 @@ def render_site(
         if not (reuse and reuse([source.url_path, original], key)):
             to_render.append(source)
     workers = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
-    fork_map(render_sources, [to_render[i :: workers * 4] for i in range(workers * 4)], workers)
-    page(
-        "tags/index.html",
-        "tags.html",
-        date=site_date,
-        title="Tags",
-        tags=site.tags,
-    )
-    for tag in site.tags:
-        dates = [t.updated or t.date for t in tag.topics] + [s.date for s in tag.sources]
+    with stage(f"source pages ({len(to_render)} of {len(site.sources)} rendered)"):
+        fork_map(render_sources, [to_render[i :: workers * 4] for i in range(workers * 4)], workers)
+    with stage("tag, timeline and other pages"):
         page(
-            tag.url_path,
-            "tag.html",
-            date=_newest(dates),
-            title=f"Tag: {tag.name}",
-            tag=tag,
-            tag_feeds=bool(base_url),
+            "tags/index.html",
+            "tags.html",
+            date=site_date,
+            title="Tags",
+            tags=site.tags,
         )
-    if site.timeline:
-        page(
-            site.timeline.url_path,
-            "timeline.html",
-            date=_newest([e.date for e in site.events]),
-            title=site.timeline.title,
-            page=site.timeline,
-            events=linked.rendered[site.timeline.path].events,
-            cited=linked.sources_list(site.timeline, sources_by_id),
-        )
-    for plain in site.pages:
-        page(
-            plain.url_path,
-            "page.html",
-            date=plain.updated or plain.date,
-            title=plain.title,
-            page=plain,
-            body=body(plain),
-            cited=linked.sources_list(plain, sources_by_id),
-        )
-    if search != "off":
-        page("search/index.html", "search.html", title="Search")
+        for tag in site.tags:
+            dates = [t.updated or t.date for t in tag.topics] + [s.date for s in tag.sources]
+            page(
+                tag.url_path,
+                "tag.html",
+                date=_newest(dates),
+                title=f"Tag: {tag.name}",
+                tag=tag,
+                tag_feeds=bool(base_url),
+            )
+        if site.timeline:
+            page(
+                site.timeline.url_path,
+                "timeline.html",
+                date=_newest([e.date for e in site.events]),
+                title=site.timeline.title,
+                page=site.timeline,
+                events=linked.rendered[site.timeline.path].events,
+                cited=linked.sources_list(site.timeline, sources_by_id),
+            )
+        for plain in site.pages:
+            page(
+                plain.url_path,
+                "page.html",
+                date=plain.updated or plain.date,
+                title=plain.title,
+                page=plain,
+                body=body(plain),
+                cited=linked.sources_list(plain, sources_by_id),
+            )
+        if search != "off":
+            page("search/index.html", "search.html", title="Search")
     if pages_done:
         pages_done()
     not_found = render(
@@ -353,12 +358,13 @@ def render_site(
                 env, "feed_source.html", source.url_path, **common, source=source, pieces=pieces
             )
 
-        feeds = all_feeds(
-            site, settings, linked, feed_html, site_date, tags_of, base_url, feed_memo or {}
-        )
-        for path, data in feeds.items():
-            emit(path, data)
-        emit("sitemap.xml", sitemap(lastmod, base_url))
+        with stage("feeds and sitemap"):
+            feeds = all_feeds(
+                site, settings, linked, feed_html, site_date, tags_of, base_url, feed_memo or {}
+            )
+            for path, data in feeds.items():
+                emit(path, data)
+            emit("sitemap.xml", sitemap(lastmod, base_url))
     return linked
 
 
