@@ -21,7 +21,7 @@ from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Proble
 from .output import check_output_dir, staged_output
 from .parallel import default_jobs
 from .render import render_site
-from .search import Indexer, pagefind_binary, unavailable_warning
+from .search import SEARCH_FOLDER, Indexer, pagefind_binary, unavailable_warning
 from .site import link_site
 from .sources import load_sources
 from .templates import make_environment, theme_dirs
@@ -144,10 +144,12 @@ def build(
     reusable = cache.reusable_pages(out)
 
     def reuse(paths: list[str], key: str) -> bool:
-        if not all(reusable.get(path) == key for path in paths):
+        found = [reusable.get(path) for path in paths]
+        if not all(entry and entry[0] == key for entry in found):
             return False
-        for path in paths:
-            staging.reuse(path, out / path)
+        for path, entry in zip(paths, found, strict=True):
+            assert entry is not None
+            staging.reuse(path, out / path, entry[1])
         return True
 
     with staged_output(out, static_dirs) as staging:
@@ -166,7 +168,10 @@ def build(
                 theme_key=theme_key(dirs),
                 feed_memo=cache.feed_html(),
             )
-            count = staging.commit(finish=(lambda _: _wait_for(indexer)) if indexer else None)
+            count = staging.commit(
+                finish=(lambda _: _wait_for(indexer)) if indexer else None,
+                finished=SEARCH_FOLDER,
+            )
         finally:
             if indexer:
                 indexer.stop()
@@ -193,6 +198,7 @@ def build(
                 "tags": len(site.tags),
                 "warnings": [asdict(w) for w in warnings],
             },
+            staging.sizes,
             linked.page_keys,
         )
     return BuildResult(

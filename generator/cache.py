@@ -115,7 +115,7 @@ class BuildCache:
         summary = manifest.get("summary")
         return summary if isinstance(summary, dict) else None
 
-    def reusable_pages(self, out: Path) -> dict[str, str]:
+    def reusable_pages(self, out: Path) -> dict[str, tuple[str, int]]:
         """Pages of the last build into out that are still there as written: path -> the
         key of everything they were rendered from."""
         manifest = self._read_json(_MANIFEST)
@@ -125,10 +125,11 @@ class BuildCache:
         reusable = {}
         for path, key in manifest.get("page_keys", {}).items():
             try:
-                if (out / path).stat().st_size == sizes.get(path):
-                    reusable[path] = key
+                size = (out / path).stat().st_size
             except OSError:
                 continue
+            if size == sizes.get(path):
+                reusable[path] = (key, size)
         return reusable
 
     def record_build(
@@ -136,13 +137,13 @@ class BuildCache:
         fingerprint: str,
         out: Path,
         summary: dict[str, Any],
+        files: dict[str, int],
         page_keys: dict[str, str] | None = None,
     ) -> None:
+        """Remember this build: its inputs' fingerprint, its output's files (path -> size)
+        and the key each reusable page was rendered from."""
         if not self.enabled:
             return
-        files = {
-            p.relative_to(out).as_posix(): p.stat().st_size for p in out.rglob("*") if p.is_file()
-        }
         manifest = {
             "fingerprint": fingerprint,
             "output": str(out),

@@ -109,6 +109,9 @@ def locate_quote(
         forms = [quote_form(block.text) for block in article.blocks]
     for index, form in enumerate(forms):
         if wanted in form:
+            if form == article.blocks[index].text:  # already in compared form: same offsets
+                found = form.find(wanted)
+                return index, found, found + len(wanted)
             normal, origin = match_form_with_map(article.blocks[index].text)
             found = normal.find(wanted)
             return index, origin[found], origin[found + len(wanted) - 1] + 1

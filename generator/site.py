@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from .content import timeline_page
 from .models import BuildError, Event, Page, Problem, Site, Source, Tag
 from .urls import unicode_slug
 
 
+@lru_cache(maxsize=4096)
 def tag_slug(name: str) -> str:
-    """The one tag normalisation: case-folded, punctuation to hyphens, any script kept."""
+    """The one tag normalisation: case-folded, punctuation to hyphens, any script kept.
+    (Cached: a site has few tag names, each asked for on every page that shows it.)"""
     return unicode_slug(name)
 
 
@@ -49,7 +52,9 @@ def build_tags(sources: list[Source], topics: list[Page]) -> tuple[list[Tag], li
                 )
                 continue
             spellings[slug][name] += 1
-            if topic not in tagged_topics[slug]:
+            # Two spellings of one tag on one page: list the page once. (An identity check
+            # of the last entry: comparing whole pages made this quadratic.)
+            if not tagged_topics[slug] or tagged_topics[slug][-1] is not topic:
                 tagged_topics[slug].append(topic)
     for source in sources:
         for name in dict.fromkeys(source.tags):
@@ -65,7 +70,7 @@ def build_tags(sources: list[Source], topics: list[Page]) -> tuple[list[Tag], li
                 )
                 continue
             spellings[slug][name] += 1
-            if source not in tagged_sources[slug]:
+            if not tagged_sources[slug] or tagged_sources[slug][-1] is not source:
                 tagged_sources[slug].append(source)
     tags = []
     for slug, counter in spellings.items():
