@@ -141,7 +141,6 @@ def build(
         warnings.append(unavailable_warning())
     static_dirs = [d / "static" for d in reversed(dirs)]
     indexer = Indexer(binary, settings.language) if binary else None
-    reusable = cache.reusable_pages(out)
 
     def reuse(paths: list[str], key: str) -> bool:
         found = [reusable.get(path) for path in paths]
@@ -152,21 +151,25 @@ def build(
             staging.reuse(path, out / path, entry[1])
         return True
 
+    with stage("read the cache, load templates"):
+        environment = make_environment(dirs)
+        quotes, feed_memo, key_of_theme = cache.quotes(), cache.feed_html(), theme_key(dirs)
+        reusable = cache.reusable_pages(out)
     with staged_output(out, static_dirs) as staging:
         try:
             linked = render_site(
                 site,
                 settings,
-                make_environment(dirs),
+                environment,
                 staging.write,
                 epoch,
                 search=search,
-                checked=cache.quotes(),
+                checked=quotes,
                 jobs=jobs,
                 pages_done=(lambda: indexer.start(staging.path)) if indexer else None,
                 reuse=reuse,
-                theme_key=theme_key(dirs),
-                feed_memo=cache.feed_html(),
+                theme_key=key_of_theme,
+                feed_memo=feed_memo,
             )
             count = staging.commit(
                 finish=(lambda _: _wait_for(indexer)) if indexer else None,

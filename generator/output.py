@@ -80,6 +80,10 @@ class StagingFolder:
     """
 
     def __init__(self, out: Path, static_dirs: list[Path]):
+        with stage("create the staging folder"):
+            self._create(out, static_dirs)
+
+    def _create(self, out: Path, static_dirs: list[Path]) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))

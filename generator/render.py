@@ -243,9 +243,29 @@ def render_site(
         )
         return hashlib.sha256(repr(data).encode()).hexdigest()
 
-    def render_sources(chunk: list[Source]) -> None:
-        """Render a source's page and original-text page (in a worker, or here)."""
+    # Feed items are chosen before the source pages are rendered, so that the workers
+    # rendering a source's page also make its feed HTML (the slowest part of the feeds).
+    memo = feed_memo if feed_memo is not None else {}
+    feeds = FeedPlan.make(site, settings, site_date, tags_of, base_url) if base_url else None
+
+    def feed_html(source: Source) -> str:
+        """A source's cleaned text as feed HTML, every link absolute."""
+        assert base_url
+        pieces = [block_pieces(block, []) for block in source.article.blocks]
+        html = render(
+            env, "feed_source.html", source.url_path, **common, source=source, pieces=pieces
+        )
+        return absolutize(html, absolute_url(base_url, source.url_path))
+
+    def render_sources(chunk: list[Source]) -> dict[str, str]:
+        """Render a source's page and original-text page (in a worker, or here); return the
+        feed HTML, by key, of those that a feed carries and the last build did not make."""
+        made = {}
         for source in chunk:
+            if feeds and source.id in feeds.source_ids:
+                key = feeds.source_key(source, linked.page_keys)
+                if key not in memo:
+                    made[key] = feed_html(source)
             passages = linked.passages.get(source.id, [])
             pieces = [
                 block_pieces(block, [p for p in passages if p.block == index])
@@ -279,22 +299,27 @@ def render_site(
                     raw_text=source.raw.decode("utf-8-sig", errors="replace"),
                 ).encode("utf-8"),
             )
+        return made
 
     # The bulk of the site. Pages whose inputs did not change come from the last build;
     # the rest are rendered by `jobs` worker processes when there are many of them.
     to_render = []
-    for source in site.sources:
-        original = f"sources/{source.id}/original/index.html"
-        key = source_key(source, linked.passages.get(source.id, []), tags_of(source.tags))
-        for path in (source.url_path, original):
-            lastmod[path] = source.date
-            linked.page_keys[path] = key
-        emit(source.raw_path, source.raw)
-        if not (reuse and reuse([source.url_path, original], key)):
-            to_render.append(source)
+    with stage("source page keys, original files, unchanged pages"):
+        for source in site.sources:
+            original = f"sources/{source.id}/original/index.html"
+            key = source_key(source, linked.passages.get(source.id, []), tags_of(source.tags))
+            for path in (source.url_path, original):
+                lastmod[path] = source.date
+                linked.page_keys[path] = key
+            emit(source.raw_path, source.raw)
+            if not (reuse and reuse([source.url_path, original], key)):
+                to_render.append(source)
     workers = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
     with stage(f"source pages ({len(to_render)} of {len(site.sources)} rendered)"):
-        fork_map(render_sources, [to_render[i :: workers * 4] for i in range(workers * 4)], workers)
+        for made in fork_map(
+            render_sources, [to_render[i :: workers * 4] for i in range(workers * 4)], workers
+        ):
+            memo.update(made)
     with stage("tag, timeline and other pages"):
         page(
             "tags/index.html",
@@ -336,7 +361,8 @@ def render_site(
         if search != "off":
             page("search/index.html", "search.html", title="Search")
     if pages_done:
-        pages_done()
+        with stage("start the search index"):
+            pages_done()
     not_found = render(
         env,
         "404.html",
@@ -346,23 +372,15 @@ def render_site(
         root_prefix=urlsplit(base_url).path if base_url else "/",
     )
     emit("404.html", not_found.encode("utf-8"))
-    graph = json.dumps(graph_data(site, linked), ensure_ascii=False, indent=1, sort_keys=True)
-    emit("graph.json", (graph + "\n").encode("utf-8"))
+    with stage("graph.json"):
+        graph = json.dumps(graph_data(site, linked), ensure_ascii=False, indent=1, sort_keys=True)
+        emit("graph.json", (graph + "\n").encode("utf-8"))
     emit("robots.txt", robots_txt(base_url))
     emit(".nojekyll", b"")
-    if base_url:
-
-        def feed_html(source: Source) -> str:
-            pieces = [block_pieces(block, []) for block in source.article.blocks]
-            return render(
-                env, "feed_source.html", source.url_path, **common, source=source, pieces=pieces
-            )
-
+    if feeds and base_url:
         with stage("feeds and sitemap"):
-            feeds = all_feeds(
-                site, settings, linked, feed_html, site_date, tags_of, base_url, feed_memo or {}
-            )
-            for path, data in feeds.items():
+            files = all_feeds(site, settings, linked, feeds, feed_html, site_date, memo)
+            for path, data in files.items():
                 emit(path, data)
             emit("sitemap.xml", sitemap(lastmod, base_url))
     return linked
@@ -414,45 +432,71 @@ def feed_items(
     return items
 
 
+@dataclass(frozen=True)
+class FeedPlan:
+    """Which items the feeds carry: the newest settings.feed_items of the site and of each
+    tag, chosen before any page is rendered."""
+
+    base_url: str
+    every: list[FeedItem]  # all items, newest first
+    selected: list[FeedItem]  # those some feed carries (an item may be listed twice)
+    source_ids: frozenset[str]  # sources among them
+
+    @classmethod
+    def make(
+        cls, site: Site, settings: Settings, site_date: PartialDate, tags_of: TagsOf, base_url: str
+    ) -> FeedPlan:
+        limit = settings.feed_items
+        every = feed_items(site, settings, site_date, tags_of)
+        selected = every[:limit]
+        for tag in site.tags:
+            selected += [i for i in every if any(s == tag.slug for s, _ in i.tags)][:limit]
+        source_ids = frozenset(
+            i.key.removeprefix("source/") for i in selected if i.key.startswith("source/")
+        )
+        return cls(base_url, every, selected, source_ids)
+
+    def source_key(self, source: Source, page_keys: dict[str, str]) -> str:
+        """A source's feed HTML depends on what its page key covers, and on its URL."""
+        url = absolute_url(self.base_url, source.url_path)
+        return hashlib.sha256(f"{url}\0{page_keys[source.url_path]}".encode()).hexdigest()
+
+
 def all_feeds(
     site: Site,
     settings: Settings,
     linked: Linked,
+    plan: FeedPlan,
     source_html: Callable[[Source], str],
     site_date: PartialDate,
-    tags_of: TagsOf,
-    base_url: str,
     memo: dict[str, str],
 ) -> dict[str, bytes]:
     """The site's RSS, Atom and JSON feeds, and an RSS and Atom feed per tag, each holding
-    the newest settings.feed_items items."""
+    the newest settings.feed_items items. memo holds feed HTML by key, made by this build's
+    workers or kept from the last build; what is missing is made here."""
     limit = settings.feed_items
-    every = feed_items(site, settings, site_date, tags_of)
-    selected = every[:limit]
-    for tag in site.tags:
-        selected += [i for i in every if any(s == tag.slug for s, _ in i.tags)][:limit]
-    # Render and rewrite links once per item that some feed carries, not once per feed.
+    base_url = plan.base_url
     topics = {f"topic/{t.slug}": t for t in site.topics}
     sources = {f"source/{s.id}": s for s in site.sources}
 
     def content(item: FeedItem) -> str:
-        url = absolute_url(base_url, item.url_path)
         if item.key in topics:
+            url = absolute_url(base_url, item.url_path)
             html = linked.rendered[topics[item.key].path].html
             key = hashlib.sha256(f"{url}\0{html}".encode()).hexdigest()
-        else:
-            # A source's feed HTML depends on what its page key covers.
-            key = hashlib.sha256(f"{url}\0{linked.page_keys[item.url_path]}".encode()).hexdigest()
-        if key not in memo:
-            if item.key in topics:
+            if key not in memo:
                 memo[key] = absolutize(html, url)
-            else:
-                memo[key] = absolutize(source_html(sources[item.key]), url)
+        else:
+            source = sources[item.key]
+            key = plan.source_key(source, linked.page_keys)
+            if key not in memo:
+                memo[key] = source_html(source)
         linked.feed_html[key] = memo[key]
         return memo[key]
 
-    absolute = {item.key: replace(item, html=content(item)) for item in selected}
-    items = [absolute.get(item.key, item) for item in every]
+    # Render and rewrite links once per item that some feed carries, not once per feed.
+    absolute = {item.key: replace(item, html=content(item)) for item in plan.selected}
+    items = [absolute.get(item.key, item) for item in plan.every]
     info = FeedInfo(
         title=settings.title,
         description=settings.description,
