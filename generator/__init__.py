@@ -21,7 +21,7 @@ from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Proble
 from .output import check_output_dir, staged_output
 from .parallel import default_jobs
 from .render import render_site
-from .search import SEARCH_FOLDER, Indexer, pagefind_binary, unavailable_warning
+from .search import Bundle, Indexer, pagefind_binary, unavailable_warning
 from .site import link_site
 from .sources import load_sources
 from .templates import make_environment, theme_dirs
@@ -155,6 +155,24 @@ def build(
         environment = make_environment(dirs)
         quotes, feed_memo, key_of_theme = cache.quotes(), cache.feed_html(), theme_key(dirs)
         reusable = cache.reusable_pages(out)
+        reusable_search = cache.reusable_search(out)
+    search_bundles: dict[str, str] = {}  # folder -> key, for the next build
+    indexed: list[str] = []  # folders Pagefind writes in this build
+
+    def start_search(bundles: list[Bundle]) -> None:
+        """Reuse the last build's index parts whose pages' searchable content is unchanged;
+        index the others in the background."""
+        assert indexer is not None
+        for bundle in bundles:
+            search_bundles[bundle.folder] = bundle.key
+            previous = reusable_search.get(bundle.folder)
+            if previous and previous[0] == bundle.key:
+                for path, size in previous[1].items():
+                    staging.reuse(path, out / path, size)
+            else:
+                indexed.append(bundle.folder)
+        indexer.start(staging.path, [b for b in bundles if b.folder in indexed])
+
     with staged_output(out, static_dirs) as staging:
         try:
             linked = render_site(
@@ -166,14 +184,16 @@ def build(
                 search=search,
                 checked=quotes,
                 jobs=jobs,
-                pages_done=(lambda: indexer.start(staging.path)) if indexer else None,
+                pages_done=start_search if indexer else None,
+                search_setup=f"{binary}\0{settings.language}",
+                adopt=staging.adopt,
                 reuse=reuse,
                 theme_key=key_of_theme,
                 feed_memo=feed_memo,
             )
             count = staging.commit(
                 finish=(lambda _: _wait_for(indexer)) if indexer else None,
-                finished=SEARCH_FOLDER,
+                finished=indexed,
             )
         finally:
             if indexer:
@@ -203,6 +223,7 @@ def build(
             },
             staging.sizes,
             linked.page_keys,
+            search_bundles,
         )
     return BuildResult(
         topics=len(site.topics),

@@ -132,6 +132,26 @@ class BuildCache:
                 reusable[path] = (key, size)
         return reusable
 
+    def reusable_search(self, out: Path) -> dict[str, tuple[str, dict[str, int]]]:
+        """The last build's search index parts still intact in out: folder -> (key, the
+        folder's files and sizes)."""
+        manifest = self._read_json(_MANIFEST)
+        if manifest.get("output") != str(out):
+            return {}
+        sizes: dict[str, int] = manifest.get("files", {})
+        found = {}
+        for folder, key in manifest.get("search_bundles", {}).items():
+            files = {p: n for p, n in sizes.items() if p.startswith(folder + "/")}
+            try:
+                intact = bool(files) and all(
+                    (out / p).stat().st_size == n for p, n in files.items()
+                )
+            except OSError:
+                intact = False
+            if intact:
+                found[folder] = (key, files)
+        return found
+
     def record_build(
         self,
         fingerprint: str,
@@ -139,6 +159,7 @@ class BuildCache:
         summary: dict[str, Any],
         files: dict[str, int],
         page_keys: dict[str, str] | None = None,
+        search_bundles: dict[str, str] | None = None,
     ) -> None:
         """Remember this build: its inputs' fingerprint, its output's files (path -> size)
         and the key each reusable page was rendered from."""
@@ -150,6 +171,7 @@ class BuildCache:
             "files": files,
             "summary": summary,
             "page_keys": page_keys or {},
+            "search_bundles": search_bundles or {},
         }
         self._write(_MANIFEST, json.dumps(manifest).encode("utf-8"))
 

@@ -28,6 +28,12 @@ class Settings:
     latest_sources_on_home: int = 10
     feed_items: int = 50  # newest items per feed (the site's and each tag's)
     search: bool = True  # build a Pagefind search index and show the search box
+    # Sources per search index shard: an edit re-indexes only its shard, and Pagefind's
+    # memory stays bounded; the search page merges the shards.
+    search_shard_size: int = 500
+
+
+_AT_LEAST_ONE = frozenset({"max_file_bytes", "feed_items", "search_shard_size"})
 
 
 def load_settings(root: Path) -> Settings:
@@ -63,6 +69,9 @@ def load_settings(root: Path) -> Settings:
             problems.append(
                 Problem(rel, line, f"setting {key!r} must be a {expected.__name__}, got {value!r}")
             )
+            continue
+        if key in _AT_LEAST_ONE and isinstance(value, int) and value < 1:
+            problems.append(Problem(rel, line, f"setting {key!r} must be 1 or more, got {value}"))
             continue
         values[key] = value
     if values.get("url"):

@@ -120,6 +120,16 @@ class StagingFolder:
         target.write_bytes(data)
         self.sizes[path] = len(data)
 
+    def adopt(self, paths: list[str]) -> None:
+        """Record files that worker processes wrote with their copy of write()."""
+        for path in paths:
+            if path in self._written:
+                raise BuildError(
+                    [Problem(path, None, "two pages of the site want this output path")]
+                )
+            self._written.add(path)
+            self.sizes[path] = self.path.joinpath(*safe_relative(path).parts).stat().st_size
+
     def reuse(self, path: str, previous: Path, size: int) -> None:
         """Put a file of the previous output (of the given size), unchanged, at path (a hard
         link if possible)."""
@@ -137,14 +147,14 @@ class StagingFolder:
         self.sizes[path] = size
 
     def commit(
-        self, finish: Callable[[Path], None] | None = None, finished: str | None = None
+        self, finish: Callable[[Path], None] | None = None, finished: list[str] | None = None
     ) -> int:
-        """Run finish(folder) (the search index, written into the subfolder finished), swap
+        """Run finish(folder) (the search index, written into the subfolders finished), swap
         the folder in; return its file count."""
         if finish:
             finish(self.path)
-            if finished:
-                for path in (self.path / finished).rglob("*"):
+            for folder in finished or []:
+                for path in (self.path / folder).rglob("*"):
                     if path.is_file():
                         self.sizes[path.relative_to(self.path).as_posix()] = path.stat().st_size
         with stage("swap the new site in"):

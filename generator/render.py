@@ -30,6 +30,7 @@ from .markdown import Lookup, make_markdown, render_page
 from .models import BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
 from .parallel import fork_map
 from .resolve import Linked, Passage, block_pieces, graph_data, resolve
+from .search import Bundle, SearchPlan
 from .site import newest_first, tag_slug
 from .templates import render
 from .timings import stage
@@ -103,7 +104,9 @@ def render_site(
     search: str = "off",
     checked: dict[str, list[str]] | None = None,
     jobs: int = 1,
-    pages_done: Callable[[], None] | None = None,
+    pages_done: Callable[[list[Bundle]], None] | None = None,
+    search_setup: str = "",
+    adopt: Callable[[list[str]], None] | None = None,
     reuse: Callable[[list[str], str], bool] | None = None,
     theme_key: str = "",
     feed_memo: dict[str, str] | None = None,
@@ -115,11 +118,12 @@ def render_site(
     site_date stands for "when the site was last updated" (feeds, footer); it comes from
     SOURCE_DATE_EPOCH or the content, never from the clock. search is "available",
     "unavailable" (Pagefind missing: the search page says so) or "off". checked is the
-    last build's record of verified quotes. pages_done() is called once every HTML page
+    last build's record of verified quotes. pages_done(bundles) is called once every HTML page
     that search indexes is written (the search index starts then, beside the feeds).
     reuse(paths, key), if given, puts the previous build's files at paths when they were
     rendered from the same inputs (key) and says whether it did; theme_key stands for the
-    templates; feed_memo holds the last build's feed item HTML by key. Returns the resolved
+    templates; feed_memo holds the last build's feed item HTML by key. adopt(paths) is told
+    of the files that worker processes wrote with their copy of emit. Returns the resolved
     links, with the key of each reusable page and the feed HTML this build used.
     """
     with stage("markdown, citations and quotes"):
@@ -155,8 +159,15 @@ def render_site(
     }
     lastmod: dict[str, PartialDate | None] = {}
 
+    # The search index: its parts, and a hash of the topic and tag pages it indexes.
+    search_plan = SearchPlan.make([s.id for s in site.sources], settings.search_shard_size)
+    main_search = hashlib.sha256()
+
     def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
-        emit(path, render(env, template, path, **common, **context).encode("utf-8"))
+        data = render(env, template, path, **common, **context).encode("utf-8")
+        if path.startswith(("topics/", "tags/")) and path.count("/") == 2:
+            main_search.update(f"{path}\0{len(data)}\0".encode() + data)
+        emit(path, data)
         lastmod[path] = date
 
     with stage("home, topic and index pages"):
@@ -219,9 +230,10 @@ def render_site(
         ).encode()
     ).hexdigest()
 
-    def source_key(source: Source, passages: list[Passage], tags: list[Tag]) -> str:
+    def source_key(source: Source, described: str, passages: list[Passage], tags: list[Tag]) -> str:
         """Everything source.html and original.html are rendered from (not the raw bytes
-        themselves: their hash stands for them)."""
+        themselves: their hash stands for them). described: the source's repr without its
+        raw bytes (made once: it is the slow part)."""
         cited = [(p.title, p.url_path, n) for p, n in linked.cited_in.get(source.id, [])]
         quoted = [
             (
@@ -235,13 +247,27 @@ def render_site(
         ]
         data = (
             shared_key,
-            replace(source, raw=b""),
+            described,
             source.raw_sha256,
             [(t.slug, t.name) for t in tags],
             cited,
             quoted,
         )
         return hashlib.sha256(repr(data).encode()).hexdigest()
+
+    def search_key(source: Source, described: str, passages: list[Passage], tags: list[Tag]) -> str:
+        """Everything the searchable part of a source's page is made from: not the pages
+        citing it (Pagefind ignores those lists), but the passages, whose ids it records."""
+        data = (
+            shared_key,
+            described,
+            source.raw_sha256,
+            [(t.slug, t.name) for t in tags],
+            [(p.id, p.block, p.start, p.end) for p in passages],
+        )
+        return hashlib.sha256(repr(data).encode()).hexdigest()
+
+    search_keys: dict[str, str] = {}
 
     # Feed items are chosen before the source pages are rendered, so that the workers
     # rendering a source's page also make its feed HTML (the slowest part of the feeds).
@@ -307,7 +333,10 @@ def render_site(
     with stage("source page keys, original files, unchanged pages"):
         for source in site.sources:
             original = f"sources/{source.id}/original/index.html"
-            key = source_key(source, linked.passages.get(source.id, []), tags_of(source.tags))
+            passages, tags = linked.passages.get(source.id, []), tags_of(source.tags)
+            described = repr(replace(source, raw=b""))
+            key = source_key(source, described, passages, tags)
+            search_keys[source.id] = search_key(source, described, passages, tags)
             for path in (source.url_path, original):
                 lastmod[path] = source.date
                 linked.page_keys[path] = key
@@ -320,6 +349,10 @@ def render_site(
             render_sources, [to_render[i :: workers * 4] for i in range(workers * 4)], workers
         ):
             memo.update(made)
+        if workers > 1 and adopt:
+            adopt(
+                [p for s in to_render for p in (s.url_path, f"sources/{s.id}/original/index.html")]
+            )
     with stage("tag, timeline and other pages"):
         page(
             "tags/index.html",
@@ -359,10 +392,10 @@ def render_site(
                 cited=linked.sources_list(plain, sources_by_id),
             )
         if search != "off":
-            page("search/index.html", "search.html", title="Search")
+            page("search/index.html", "search.html", title="Search", merged=search_plan.merged)
     if pages_done:
         with stage("start the search index"):
-            pages_done()
+            pages_done(search_plan.bundles(main_search.hexdigest(), search_keys, search_setup))
     not_found = render(
         env,
         "404.html",
@@ -380,8 +413,12 @@ def render_site(
     if feeds and base_url:
         with stage("feeds and sitemap"):
             files = all_feeds(site, settings, linked, feeds, feed_html, site_date, memo)
-            for path, data in files.items():
-                emit(path, data)
+            for path, (key, make) in files.items():
+                # A feed whose items and their HTML are unchanged is the last build's file.
+                key = hashlib.sha256(f"{shared_key}\0{key}".encode()).hexdigest()
+                linked.page_keys[path] = key
+                if not (reuse and reuse([path], key)):
+                    emit(path, make())
             emit("sitemap.xml", sitemap(lastmod, base_url))
     return linked
 
@@ -470,14 +507,17 @@ def all_feeds(
     source_html: Callable[[Source], str],
     site_date: PartialDate,
     memo: dict[str, str],
-) -> dict[str, bytes]:
+) -> dict[str, tuple[str, Callable[[], bytes]]]:
     """The site's RSS, Atom and JSON feeds, and an RSS and Atom feed per tag, each holding
-    the newest settings.feed_items items. memo holds feed HTML by key, made by this build's
+    the newest settings.feed_items items: path -> (a key of everything the file is made
+    from, a function that makes it). memo holds feed HTML by key, made by this build's
     workers or kept from the last build; what is missing is made here."""
     limit = settings.feed_items
     base_url = plan.base_url
     topics = {f"topic/{t.slug}": t for t in site.topics}
     sources = {f"source/{s.id}": s for s in site.sources}
+
+    html_keys: dict[str, str] = {}  # item key -> key of its HTML
 
     def content(item: FeedItem) -> str:
         if item.key in topics:
@@ -492,6 +532,7 @@ def all_feeds(
             if key not in memo:
                 memo[key] = source_html(source)
         linked.feed_html[key] = memo[key]
+        html_keys[item.key] = key
         return memo[key]
 
     # Render and rewrite links once per item that some feed carries, not once per feed.
@@ -505,11 +546,17 @@ def all_feeds(
         language=settings.language,
         author=settings.author,
     )
-    files = {
-        "feed.xml": rss_feed(info, items[:limit], base_url, site_date),
-        "atom.xml": atom_feed(info, items[:limit], base_url, site_date),
-        "feed.json": json_feed(info, items[:limit], base_url),
-    }
+    files: dict[str, tuple[str, Callable[[], bytes]]] = {}
+
+    def add(path: str, make: Callable[..., bytes], *args: Any) -> None:
+        info, chosen = args[0], args[1]
+        described = [(replace(i, html=""), html_keys.get(i.key)) for i in chosen]
+        key = repr((make.__name__, info, described, args[2:]))
+        files[path] = (key, lambda: make(*args))
+
+    add("feed.xml", rss_feed, info, items[:limit], base_url, site_date)
+    add("atom.xml", atom_feed, info, items[:limit], base_url, site_date)
+    add("feed.json", json_feed, info, items[:limit], base_url)
     for tag in site.tags:
         tagged = [i for i in items if any(slug == tag.slug for slug, _ in i.tags)][:limit]
         tag_info = FeedInfo(
@@ -521,6 +568,6 @@ def all_feeds(
             author=settings.author,
         )
         newest = max((i.updated for i in tagged), key=lambda d: d.sort_key, default=site_date)
-        files[f"tags/{tag.slug}/feed.xml"] = rss_feed(tag_info, tagged, base_url, newest)
-        files[f"tags/{tag.slug}/atom.xml"] = atom_feed(tag_info, tagged, base_url, newest)
+        add(f"tags/{tag.slug}/feed.xml", rss_feed, tag_info, tagged, base_url, newest)
+        add(f"tags/{tag.slug}/atom.xml", atom_feed, tag_info, tagged, base_url, newest)
     return files

@@ -7,18 +7,85 @@ downloaded at build time. Without it the site builds and says that search is una
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import math
 import os
 import subprocess
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from .models import BuildError, Problem
 
 SEARCH_FOLDER = "pagefind"
+SHARD_PREFIX = "pagefind-sources-"
 # Only the page kinds that are searched; leaving out the original-text pages halves
 # Pagefind's time and memory on a large site.
 INDEXED_PAGES = "{topics,sources,tags}/*/index.html"
 INDEX_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """One Pagefind index of some of the site's pages; the search page merges them all."""
+
+    folder: str  # where in the output it is written, e.g. "pagefind-sources-2"
+    glob: str  # the pages it indexes
+    key: str  # a hash of everything its pages' searchable content is made from
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How the search index is split. A small site gets one index of every searched page;
+    a large one gets one of topics and tags (pagefind/) plus shards of sources, each
+    source in the shard its id hashes to, so that adding or editing a source re-indexes
+    one shard, and Pagefind's memory is bounded by the shard size."""
+
+    shards: tuple[tuple[str, tuple[str, ...]], ...]  # (folder, source ids), in folder order
+
+    @classmethod
+    def make(cls, source_ids: list[str], shard_size: int) -> SearchPlan:
+        count = math.ceil(len(source_ids) / shard_size)
+        if count <= 1:
+            return cls(())
+        groups: list[list[str]] = [[] for _ in range(count)]
+        for source_id in sorted(source_ids):
+            digest = hashlib.sha256(source_id.encode()).digest()
+            groups[int.from_bytes(digest[:8], "big") % count].append(source_id)
+        return cls(
+            tuple(
+                (f"{SHARD_PREFIX}{number}", tuple(group))
+                for number, group in enumerate(groups, start=1)
+                if group
+            )
+        )
+
+    @property
+    def merged(self) -> list[str]:
+        """The folders the search page merges into the main index."""
+        return [folder for folder, _ in self.shards]
+
+    @property
+    def main_glob(self) -> str:
+        return "{topics,tags}/*/index.html" if self.shards else INDEXED_PAGES
+
+    def bundles(self, main_key: str, source_keys: dict[str, str], setup: str) -> list[Bundle]:
+        """Every index with its key; source_keys: the search key of each source's page,
+        setup: what else the index depends on (Pagefind itself, the language)."""
+
+        def key(*parts: str) -> str:
+            return hashlib.sha256("\0".join((setup, *parts)).encode()).hexdigest()
+
+        if not self.shards:
+            every = [f"{i}:{k}" for i, k in sorted(source_keys.items())]
+            return [Bundle(SEARCH_FOLDER, INDEXED_PAGES, key(main_key, *every))]
+        bundles = [Bundle(SEARCH_FOLDER, self.main_glob, key(main_key))]
+        for folder, ids in self.shards:
+            glob = "sources/{" + ",".join(ids) + "}/index.html" if len(ids) > 1 else ""
+            glob = glob or f"sources/{ids[0]}/index.html"
+            bundles.append(Bundle(folder, glob, key(glob, *(source_keys[i] for i in ids))))
+        return bundles
 
 
 def pagefind_binary() -> Path | None:
@@ -47,68 +114,82 @@ def unavailable_warning() -> Problem:
 
 
 class Indexer:
-    """Pagefind indexing the staging folder in the background, while feeds are rendered.
+    """Pagefind building the site's indexes one after another in the background, while
+    the feeds are rendered.
 
-    start() runs once every HTML page is written; finish() waits for it (raising a
-    BuildError if it failed); stop() ends it early when the build fails.
+    start(site, bundles) runs once every HTML page is written; finish() waits for it
+    (raising a BuildError if an index failed); stop() ends it early when the build fails.
+    One Pagefind at a time: it uses every core itself, and memory stays that of one shard.
     """
 
     def __init__(self, binary: Path, language: str):
         self.binary = binary
         self.language = language.split("-")[0] or "en"
-        self.process: subprocess.Popen[str] | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self._thread: threading.Thread | None = None
+        self._problem: Problem | None = None
+        self._stopped = False
 
-    def start(self, folder: Path) -> None:
-        command = [
-            str(self.binary),
-            "--site",
-            str(folder),
-            "--output-subdir",
-            SEARCH_FOLDER,
-            "--glob",
-            INDEXED_PAGES,
-            "--force-language",
-            self.language,
-            "--silent",
-        ]
-        try:
-            self.process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
-        except OSError as err:
-            raise BuildError(
-                [
-                    Problem(
-                        "search",
-                        None,
-                        f"Pagefind could not run: {err}",
-                        "reinstall it with pip install 'pagefind[bin]', or set search: false",
-                    )
-                ]
-            ) from None
+    def start(self, site: Path, bundles: list[Bundle]) -> None:
+        self._thread = threading.Thread(target=self._run, args=(site, bundles), daemon=True)
+        self._thread.start()
+
+    def _run(self, site: Path, bundles: list[Bundle]) -> None:
+        for bundle in bundles:
+            if self._stopped:
+                return
+            command = [
+                str(self.binary),
+                "--site",
+                str(site),
+                "--output-subdir",
+                bundle.folder,
+                "--glob",
+                bundle.glob,
+                "--force-language",
+                self.language,
+                "--silent",
+            ]
+            try:
+                self._process = subprocess.Popen(
+                    command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                )
+            except OSError as err:
+                self._problem = Problem(
+                    "search",
+                    None,
+                    f"Pagefind could not run: {err}",
+                    "reinstall it with pip install 'pagefind[bin]', or set search: false",
+                )
+                return
+            try:
+                output, _ = self._process.communicate(timeout=INDEX_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.communicate()
+                output = f"no result after {INDEX_TIMEOUT_S} s"
+            if self._process.returncode != 0 and not self._stopped:
+                detail = (output or "").strip().splitlines()[-5:]
+                self._problem = Problem(
+                    "search",
+                    None,
+                    "Pagefind failed to index the site: "
+                    + " | ".join(detail)
+                    + f" (while writing {bundle.folder}/)",
+                    "set search: false in briefing.yaml to build without search",
+                )
+                return
 
     def finish(self) -> None:
-        if self.process is None:
-            return
-        try:
-            output, _ = self.process.communicate(timeout=INDEX_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.stop()
-            output = f"no result after {INDEX_TIMEOUT_S} s"
-        if self.process.returncode != 0:
-            detail = (output or "").strip().splitlines()[-5:]
-            raise BuildError(
-                [
-                    Problem(
-                        "search",
-                        None,
-                        "Pagefind failed to index the site: " + " | ".join(detail),
-                        "set search: false in briefing.yaml to build without search",
-                    )
-                ]
-            )
+        if self._thread is not None:
+            self._thread.join()
+        if self._problem:
+            raise BuildError([self._problem])
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate()
+        self._stopped = True
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
+        if self._thread is not None:
+            self._thread.join()

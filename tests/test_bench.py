@@ -65,3 +65,24 @@ def test_jobs_1_and_2_give_identical_trees(tmp_path: Path) -> None:
     build(sites["briefing"], tmp_path / "one", use_cache=False, jobs=1)
     build(sites["briefing"], tmp_path / "two", use_cache=False, jobs=2)
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
+
+
+def test_parallel_rebuild_renders_only_the_edited_source(tmp_path: Path) -> None:
+    """With worker processes (the path large sites take), an edit re-renders one source
+    page and re-indexes one search shard, and the result equals a clean build."""
+    count = PARALLEL_MIN_SOURCES + 10
+    site = generate(tmp_path / "corpus", count, 3, ROOT)["briefing"]
+    settings = site / "briefing.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").rstrip("\n") + "\nsearch_shard_size: 100\n",
+        encoding="utf-8",
+    )
+    build(site, site / "output", jobs=2)
+    with (site / "seeds/src-00005.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\nA closing sentence added by the test.\n")
+    result = build(site, site / "output", jobs=2)
+    stages = [name for name, _ in result.stages]
+    assert f"source pages (1 of {count} rendered)" in stages, stages
+    assert len(list((site / "output").glob("pagefind-sources-*"))) == 3
+    build(site, tmp_path / "clean", use_cache=False, jobs=2)
+    assert tree_digest(site / "output") == tree_digest(tmp_path / "clean")

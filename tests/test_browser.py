@@ -186,9 +186,39 @@ def test_search_finds_the_spy_balloon_topic(browser: Any, server: str) -> None:
     headings = [results.nth(i).locator("h2").inner_text() for i in range(results.count())]
     assert any("Spy balloon" in h and "TOPIC" in h.upper() for h in headings), headings
     assert results.first.locator("mark").count() > 0, "the match is highlighted"
-    link = page.locator("#search-results a:text-is('Spy balloon')").first
-    href = link.get_attribute("href") or ""
-    assert href.startswith(server), href
+    hrefs = page.locator("#search-results a:text-is('Spy balloon')").evaluate_all(
+        "links => links.map(a => a.href)"
+    )
+    assert server + "topics/spy-balloon/" in hrefs, hrefs  # the topic, in the site's folder
+    assert server + "tags/spy-balloon/" in hrefs, hrefs
+    assert watched.errors == [] and watched.outside == []
+    watched.close()
+
+
+def test_search_merges_the_index_parts_of_a_large_site(
+    browser: Any, server: str, site_root: Path, project: Path
+) -> None:
+    """A site whose sources are split into search shards finds pages in every part."""
+    settings = project / "briefing.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "search_shard_size: 2\n", encoding="utf-8"
+    )
+    build(project, site_root / "sharded", base_url=BASE_URL, use_cache=False)
+    parts = sorted(p.name for p in (site_root / "sharded").glob("pagefind-sources-*"))
+    assert len(parts) >= 2, parts
+    sharded = server.replace("/briefing/", "/sharded/")
+    watched = Watched(browser, sharded)
+    page = watched.page
+    page.goto(sharded + "search/index.html?q=Blinken")
+    page.wait_for_selector("#search-results li", timeout=15000)
+    links = page.locator("#search-results h2 a")
+    hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+    for expected in (
+        "topics/",  # the main index
+        "sources/blinken-meets-wang-yi/",  # one shard
+        "sources/wang-yi-signals-support-for-russia/",  # another
+    ):
+        assert any(h.startswith(sharded + expected) for h in hrefs), (expected, hrefs)
     assert watched.errors == [] and watched.outside == []
     watched.close()
 

@@ -152,3 +152,15 @@ def test_drafts_are_skipped_unless_asked(project: Path) -> None:
     assert not (project / "output/topics/draft-topic/index.html").exists()
     assert run_cli("--root", str(project), "-q", "--drafts").returncode == 0
     assert (project / "output/topics/draft-topic/index.html").exists()
+
+
+def test_a_setting_below_one_is_refused_with_its_line(project: Path) -> None:
+    settings = project / "briefing.yaml"
+    text = settings.read_text(encoding="utf-8") + "search_shard_size: 0\n"
+    settings.write_text(text, encoding="utf-8")
+    result = run_cli("--root", str(project))
+    assert result.returncode == 1
+    line = text.count("\n")
+    assert f"briefing.yaml:{line}: error: setting 'search_shard_size' must be 1 or more" in (
+        result.stderr
+    )

@@ -152,3 +152,51 @@ def test_unchanged_source_pages_are_reused(project: Path, tmp_path: Path) -> Non
     assert (out / kept).stat().st_ino == held[kept].stat().st_ino, "reused, not re-rendered"
     assert (out / changed).stat().st_ino != held[changed].stat().st_ino
     assert tree_digest(out) == clean_build(project, tmp_path / "clean")
+
+
+def split_search_index(project: Path) -> None:
+    """Make the five sources a 'large' site: a search index of topics and tags, plus shards."""
+    settings = project / "briefing.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "search_shard_size: 2\n", encoding="utf-8"
+    )
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("change", [edit_source, rename_tag, retitle_topic, delete_topic])
+def test_search_shards_are_reindexed_only_when_their_pages_change(  # type: ignore[no-untyped-def]
+    project: Path, tmp_path: Path, change
+) -> None:
+    split_search_index(project)
+    out = project / "output"
+    incremental(project)
+    shards = sorted(p.name for p in out.glob("pagefind-sources-*"))
+    assert len(shards) >= 2, shards
+    search_page = (out / "search/index.html").read_text(encoding="utf-8")
+    assert all(f"{name}" in search_page for name in shards), "the search page merges them"
+    before = {name: inodes(out / name) for name in ["pagefind", *shards]}
+    change(project)
+    after = incremental(project)
+    assert after == clean_build(project, tmp_path / "clean")
+    kept = [name for name, files in before.items() if inodes(out / name) == files]
+    from generator.search import SearchPlan
+
+    ids = [p.parent.name for p in out.glob("sources/*/index.html")]
+    plan = dict(SearchPlan.make(ids, 2).shards)
+    if change is edit_source:
+        # The edited source's shard is indexed again, and the main index (the edit changed
+        # a quote in a topic too); the other shards are the last build's files.
+        edited = next(
+            n
+            for n, members in plan.items()
+            if "us-accuses-china-of-weighing-arms-for-russia" in members
+        )
+        assert sorted(kept) == sorted(set(shards) - {edited})
+    if change is retitle_topic:
+        # Source pages list the pages citing them, but search ignores those lists.
+        assert sorted(kept) == shards

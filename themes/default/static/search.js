@@ -1,4 +1,5 @@
-// Briefing search page: runs Pagefind in the browser. The index lives in <site>/pagefind/.
+// Briefing search page: runs Pagefind in the browser. The index lives in <site>/pagefind/
+// (and, on a large site, in the parts listed in data-merge).
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -33,7 +34,7 @@
       kind.className = "kind kind-result";
       kind.textContent = (data.meta && data.meta.kind) || "Page";
       var link = document.createElement("a");
-      link.href = new URL(data.url.replace(/^\//, ""), root).href;
+      link.href = new URL(data.url, root).href;
       link.textContent = (data.meta && data.meta.title) || data.url;
       var heading = document.createElement("h2");
       heading.appendChild(kind);
@@ -52,8 +53,20 @@
     return;
   }
   status.textContent = "Searching\u2026";
+  // A large site's index comes in parts (data-merge: their folders), merged into the main one.
+  var merged = (script.getAttribute("data-merge") || "").split(" ").filter(Boolean);
+  // Every index gives result URLs under the site's own path (a site may live in a subfolder).
+  var options = { baseUrl: root.pathname };
   import(new URL("pagefind/pagefind.js", root).href).then(function (pagefind) {
-    return pagefind.search(query).then(function (search) {
+    return pagefind.options(options).then(function () {
+      return merged.reduce(function (done, folder) {
+        return done.then(function () {
+          return pagefind.mergeIndex(new URL(folder + "/", root).href, options);
+        });
+      }, Promise.resolve());
+    }).then(function () {
+      return pagefind.search(query);
+    }).then(function (search) {
       return Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }))
         .then(function (results) {
           status.textContent = search.results.length + " result" +
