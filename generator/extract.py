@@ -14,9 +14,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import trafilatura
-from bs4 import UnicodeDammit
-
 from .cleaning import CleanHints, Rules, clean_article, default_rules, matches_furniture
 from .models import Block, BlockKind, CleanedArticle, PartialDate, Run, RunStyle
 from .textnorm import clean_whitespace, loose_form
@@ -59,6 +56,8 @@ class Extraction:
 
 def decode_html(data: bytes) -> str:
     """Decode a saved page in the charset it declares (BOM, meta charset), else detect it."""
+    from bs4 import UnicodeDammit  # imported here: a site without saved pages never needs it
+
     dammit = UnicodeDammit(data, is_html=True)
     return dammit.unicode_markup or data.decode("utf-8", errors="replace")
 
@@ -175,6 +174,8 @@ def extract_html(data: bytes, rules: Rules | None = None) -> Extraction:
 
 def extract_html_text(html: str, rules: Rules | None = None) -> Extraction:
     """Extract metadata and the article from a saved page's decoded HTML."""
+    import trafilatura  # imported here: a fifth of a second, needed only for saved pages
+
     rules = rules or default_rules()
     document: Any = trafilatura.bare_extraction(
         html,

@@ -10,12 +10,14 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
 
-import lxml.html
-from feedgen.feed import FeedGenerator
 from markupsafe import escape
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 from .models import PartialDate
 
@@ -69,6 +71,8 @@ def absolutize(html: str, page_url: str) -> str:
     """Make every relative link in an HTML fragment absolute (for feed readers)."""
     if not html.strip():
         return html
+    import lxml.html  # imported here, as feedgen is: a rebuild often reuses every feed
+
     wrapper = lxml.html.fragment_fromstring(html, create_parent="div")
     wrapper.make_links_absolute(page_url, resolve_base_href=False)
     inner = (wrapper.text or "") + "".join(
@@ -83,6 +87,8 @@ def guid(base_url: str, key: str) -> str:
 
 
 def _generator(info: FeedInfo, base_url: str, updated: PartialDate) -> FeedGenerator:
+    from feedgen.feed import FeedGenerator
+
     fg = FeedGenerator()
     fg.load_extension("dc")
     fg.id(guid(base_url, f"feed/{info.folder}"))

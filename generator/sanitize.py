@@ -6,8 +6,6 @@ frames, forms, event-handler attributes and javascript:/data: URLs never reach t
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
-
 from .urls import is_safe_url
 
 DANGEROUS_TAGS = (
@@ -44,6 +42,8 @@ URL_ATTRIBUTES = (
 
 def sanitize_html(html: str) -> str:
     """Return html without active content; everything else is kept as written."""
+    from bs4 import BeautifulSoup  # imported here: only sites with raw HTML need it
+
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup.find_all(DANGEROUS_TAGS):
         tag.decompose()

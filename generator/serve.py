@@ -14,8 +14,6 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from watchfiles import watch
-
 VERSION_PATH = "/__briefing__/version"
 RELOAD_SCRIPT = b"""<script>
 (function () {
@@ -95,6 +93,8 @@ def serve(
     announce: Callable[[str], None] = print,
 ) -> None:
     """Serve out until Ctrl-C, calling rebuild() (True on success) whenever inputs change."""
+    from watchfiles import watch  # imported here: only the preview server watches files
+
     counter = BuildCounter()
     handler = functools.partial(PreviewHandler, directory=str(out), counter=counter)
     server = ThreadingHTTPServer((host, port), handler)
