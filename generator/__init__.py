@@ -11,12 +11,14 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .cache import BuildCache, input_fingerprint, theme_key
 from .config import SETTINGS_FILE, Settings, load_settings
 from .content import load_content, load_timeline
 from .extract import CleanRequest, clean_articles
 from .feeds import normalise_base_url
+from .inputs import parse_yaml
 from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Problem, Site, Source
 from .output import check_output_dir, staged_output
 from .parallel import default_jobs
@@ -51,6 +53,7 @@ def load_site(
     drafts: bool = False,
     base_url: str | None = None,
     clean_all: Callable[[list[CleanRequest]], list[CleanedArticle]] = clean_articles,
+    parse: Callable[[str, str], Any] = parse_yaml,
 ) -> tuple[Settings, Site]:
     """Load and link every input; raise BuildError listing all problems found."""
     settings = load_settings(root)
@@ -63,7 +66,9 @@ def load_site(
     pages: list[Page] = []
     try:
         with stage("load and clean sources"):
-            sources = load_sources(root, max_bytes=settings.max_file_bytes, clean_all=clean_all)
+            sources = load_sources(
+                root, max_bytes=settings.max_file_bytes, clean_all=clean_all, parse=parse
+            )
     except BuildError as err:
         problems.extend(err.problems)
     events: list[Event] = []
@@ -132,6 +137,7 @@ def build(
         drafts=drafts,
         base_url=base_url,
         clean_all=lambda requests: cache.clean_all(requests, jobs),
+        parse=cache.parse_yaml,
     )
     dirs = theme_dirs(root, settings.theme)
     warnings: list[Problem] = []
@@ -210,6 +216,7 @@ def build(
         )
     with stage("save cache"):
         cache.save_articles()
+        cache.save_parsed_yaml()
         cache.save_quotes(linked.checked)
         cache.save_feed_html(linked.feed_html)
         cache.record_build(

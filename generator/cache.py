@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .extract import CleanRequest, clean_request
+from .inputs import parse_yaml
 from .models import CleanedArticle
 from .parallel import parallel_map
 
@@ -25,6 +26,7 @@ _MANIFEST = "last-build.json"
 _ARTICLES = "articles.pickle"
 _QUOTES = "verified-quotes.json"
 _FEED_HTML = "feed-html.json"
+_PARSED_YAML = "parsed-yaml.pickle"
 
 
 @cache
@@ -82,6 +84,9 @@ class BuildCache:
         self._articles: dict[str, CleanedArticle] | None = None
         self._used: dict[str, CleanedArticle] = {}
         self._json: dict[str, dict[str, Any]] = {}
+        self._parsed: dict[str, Any] | None = None
+        self._parsed_used: dict[str, Any] = {}
+        self._parsed_changed = False
 
     def _read_json(self, name: str) -> dict[str, Any]:
         """A JSON mapping from the cache, read once per build; {} when off, absent or damaged."""
@@ -195,6 +200,28 @@ class BuildCache:
         results = [self._articles[key] for key in keys]
         self._used.update(zip(keys, results, strict=True))
         return results
+
+    def parse_yaml(self, text: str, rel: str) -> Any:
+        """parse_yaml, remembered by the text's hash (sources.yaml of a large site takes a
+        tenth of a second per thousand entries to parse, a twentieth of that to unpickle)."""
+        if self._parsed is None:
+            self._parsed = {}
+            if self.enabled:
+                try:
+                    loaded = pickle.loads((self.folder / _PARSED_YAML).read_bytes())
+                    self._parsed = loaded if isinstance(loaded, dict) else {}
+                except Exception:  # noqa: BLE001 - any damage to the cache is a miss
+                    pass
+        key = hashlib.sha256(f"{rel}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+        if key not in self._parsed:
+            self._parsed[key] = parse_yaml(text, rel)
+            self._parsed_changed = True
+        self._parsed_used[key] = self._parsed[key]
+        return self._parsed[key]
+
+    def save_parsed_yaml(self) -> None:
+        if self.enabled and self._parsed_changed:
+            self._write(_PARSED_YAML, pickle.dumps(self._parsed_used, protocol=5))
 
     def save_articles(self) -> None:
         """Keep the articles this build used (so deleted sources do not pile up)."""

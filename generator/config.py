@@ -28,9 +28,9 @@ class Settings:
     latest_sources_on_home: int = 10
     feed_items: int = 50  # newest items per feed (the site's and each tag's)
     search: bool = True  # build a Pagefind search index and show the search box
-    # Sources per search index shard: an edit re-indexes only its shard, and Pagefind's
-    # memory stays bounded; the search page merges the shards.
-    search_shard_size: int = 500
+    # Sources per search index shard (at most MAX_SHARDS shards): an edit re-indexes only
+    # its shard, and Pagefind's memory stays bounded; the search page merges the shards.
+    search_shard_size: int = 250
 
 
 _AT_LEAST_ONE = frozenset({"max_file_bytes", "feed_items", "search_shard_size"})

@@ -24,6 +24,9 @@ SHARD_PREFIX = "pagefind-sources-"
 # Pagefind's time and memory on a large site.
 INDEXED_PAGES = "{topics,sources,tags}/*/index.html"
 INDEX_TIMEOUT_S = 600
+# The search page loads every shard's index (about 100 kB each) before its first search:
+# a larger site gets larger shards rather than more of them.
+MAX_SHARDS = 20
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class SearchPlan:
 
     @classmethod
     def make(cls, source_ids: list[str], shard_size: int) -> SearchPlan:
-        count = math.ceil(len(source_ids) / shard_size)
+        count = min(math.ceil(len(source_ids) / shard_size), MAX_SHARDS)
         if count <= 1:
             return cls(())
         groups: list[list[str]] = [[] for _ in range(count)]

@@ -150,11 +150,13 @@ def load_sources(
     seeds_dir: str = "seeds",
     max_bytes: int = 60_000_000,
     clean_all: Callable[[list[CleanRequest]], list[CleanedArticle]] = clean_articles,
+    parse: Callable[[str, str], Any] = parse_yaml,
 ) -> list[Source]:
     """Read and check sources.yaml and every seed file; raise BuildError with all problems.
 
     Cleaning runs once every entry has been checked, through clean_all: plain, cached or
-    in parallel processes, always with the same result.
+    in parallel processes, always with the same result. parse reads sources.yaml
+    (parse_yaml, or the cache's memo of it).
     """
     folder = root / seeds_dir
     rel = f"{seeds_dir}/{SOURCES_FILE}"
@@ -165,7 +167,7 @@ def load_sources(
         raise BuildError(
             [Problem(rel, None, "missing", "describe each seed file in seeds/sources.yaml")]
         )
-    data = parse_yaml(decode_text(read_bytes(meta_path, rel, max_bytes), rel), rel)
+    data = parse(decode_text(read_bytes(meta_path, rel, max_bytes), rel), rel)
     if data is None:
         data = []
     if not isinstance(data, list):
