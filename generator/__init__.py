@@ -165,7 +165,7 @@ def build(
     search_bundles: dict[str, str] = {}  # folder -> key, for the next build
     indexed: list[str] = []  # folders Pagefind writes in this build
 
-    def start_search(bundles: list[Bundle]) -> None:
+    def index_search(bundles: list[Bundle]) -> None:
         """Reuse the last build's index parts whose pages' searchable content is unchanged;
         index the others in the background."""
         assert indexer is not None
@@ -177,7 +177,7 @@ def build(
                     staging.reuse(path, out / path, size)
             else:
                 indexed.append(bundle.folder)
-        indexer.start(staging.path, [b for b in bundles if b.folder in indexed])
+        indexer.add(staging.path, [b for b in bundles if b.folder in indexed])
 
     with staged_output(out, static_dirs) as staging:
         try:
@@ -190,7 +190,7 @@ def build(
                 search=search,
                 checked=quotes,
                 jobs=jobs,
-                pages_done=start_search if indexer else None,
+                index=index_search if indexer else None,
                 search_setup=f"{binary}\0{settings.language}",
                 adopt=staging.adopt,
                 reuse=reuse,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -41,17 +41,25 @@ def _run_task(item: Any) -> Any:
 def fork_map(
     task: Callable[[T], R], items: Sequence[T], jobs: int, *, min_items: int = 2
 ) -> list[R]:
+    """list(fork_imap(...))."""
+    return list(fork_imap(task, items, jobs))
+
+
+def fork_imap(task: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[R]:
     """[task(i) for i in items] in forked worker processes, for a task that is a closure
     over state too large to pickle (the site, the template environment): the workers
     inherit it. Runs in this process without fork or with jobs <= 1."""
     global _TASK
     methods = multiprocessing.get_all_start_methods()
     if jobs <= 1 or len(items) < 2 or "fork" not in methods:
-        return [task(item) for item in items]
+        for item in items:
+            yield task(item)
+        return
     _TASK = task
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            return list(pool.map(_run_task, items))
+            # Results come in order, each as soon as it and those before it are done.
+            yield from pool.map(_run_task, items)
     finally:
         _TASK = None

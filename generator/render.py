@@ -28,7 +28,7 @@ from .feeds import (
 )
 from .markdown import Lookup, make_markdown, render_page
 from .models import BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
-from .parallel import fork_map
+from .parallel import fork_imap
 from .resolve import Linked, Passage, block_pieces, graph_data, resolve
 from .search import Bundle, SearchPlan
 from .site import newest_first, tag_slug
@@ -104,7 +104,7 @@ def render_site(
     search: str = "off",
     checked: dict[str, list[str]] | None = None,
     jobs: int = 1,
-    pages_done: Callable[[list[Bundle]], None] | None = None,
+    index: Callable[[list[Bundle]], None] | None = None,
     search_setup: str = "",
     adopt: Callable[[list[str]], None] | None = None,
     reuse: Callable[[list[str], str], bool] | None = None,
@@ -118,8 +118,9 @@ def render_site(
     site_date stands for "when the site was last updated" (feeds, footer); it comes from
     SOURCE_DATE_EPOCH or the content, never from the clock. search is "available",
     "unavailable" (Pagefind missing: the search page says so) or "off". checked is the
-    last build's record of verified quotes. pages_done(bundles) is called once every HTML page
-    that search indexes is written (the search index starts then, beside the feeds).
+    last build's record of verified quotes. index(bundles) is called as the HTML pages of
+    search indexes are written (the source shards first, then the main index), so that
+    Pagefind runs beside the rest of the build.
     reuse(paths, key), if given, puts the previous build's files at paths when they were
     rendered from the same inputs (key) and says whether it did; theme_key stands for the
     templates; feed_memo holds the last build's feed item HTML by key. adopt(paths) is told
@@ -344,15 +345,34 @@ def render_site(
             if not (reuse and reuse([source.url_path, original], key)):
                 to_render.append(source)
     workers = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
+    # Chunks of sources to render, shard by shard, so that each search shard is indexed
+    # (in the background) as soon as its pages are written.
+    shards = search_plan.shard_bundles(search_keys, search_setup) if index else []
+    size = max(1, -(-len(to_render) // (workers * 4)))
+    chunks: list[list[Source]] = []
+    last_chunk: list[int] = []  # per shard: the index of its last chunk (-1: none)
+    shard_of = {i: n for n, (_, ids) in enumerate(search_plan.shards) for i in ids}
+    groups: list[list[Source]] = [[] for _ in search_plan.shards]
+    for source in to_render if shards else []:
+        groups[shard_of[source.id]].append(source)
+    for group in groups if shards else [to_render]:
+        chunks += [group[i : i + size] for i in range(0, len(group), size)]
+        last_chunk.append(len(chunks) - 1 if group else -1)
+    indexed = 0
+
+    def index_ready(done: int) -> None:
+        nonlocal indexed
+        while index and indexed < len(shards) and last_chunk[indexed] <= done:
+            index([shards[indexed]])
+            indexed += 1
+
     with stage(f"source pages ({len(to_render)} of {len(site.sources)} rendered)"):
-        for made in fork_map(
-            render_sources, [to_render[i :: workers * 4] for i in range(workers * 4)], workers
-        ):
+        for number, made in enumerate(fork_imap(render_sources, chunks, workers)):
             memo.update(made)
-        if workers > 1 and adopt:
-            adopt(
-                [p for s in to_render for p in (s.url_path, f"sources/{s.id}/original/index.html")]
-            )
+            if workers > 1 and adopt:
+                adopt([p for s in chunks[number] for p in _source_paths(s)])
+            index_ready(number)
+        index_ready(len(chunks))
     with stage("tag, timeline and other pages"):
         page(
             "tags/index.html",
@@ -393,9 +413,8 @@ def render_site(
             )
         if search != "off":
             page("search/index.html", "search.html", title="Search", merged=search_plan.merged)
-    if pages_done:
-        with stage("start the search index"):
-            pages_done(search_plan.bundles(main_search.hexdigest(), search_keys, search_setup))
+    if index:
+        index([search_plan.main_bundle(main_search.hexdigest(), search_keys, search_setup)])
     not_found = render(
         env,
         "404.html",
@@ -421,6 +440,10 @@ def render_site(
                     emit(path, make())
             emit("sitemap.xml", sitemap(lastmod, base_url))
     return linked
+
+
+def _source_paths(source: Source) -> tuple[str, str]:
+    return source.url_path, f"sources/{source.id}/original/index.html"
 
 
 def _newest(dates: list[PartialDate | None]) -> PartialDate | None:

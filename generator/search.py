@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import math
 import os
+import queue
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -73,22 +74,28 @@ class SearchPlan:
     def main_glob(self) -> str:
         return "{topics,tags}/*/index.html" if self.shards else INDEXED_PAGES
 
-    def bundles(self, main_key: str, source_keys: dict[str, str], setup: str) -> list[Bundle]:
-        """Every index with its key; source_keys: the search key of each source's page,
-        setup: what else the index depends on (Pagefind itself, the language)."""
-
-        def key(*parts: str) -> str:
-            return hashlib.sha256("\0".join((setup, *parts)).encode()).hexdigest()
-
-        if not self.shards:
-            every = [f"{i}:{k}" for i, k in sorted(source_keys.items())]
-            return [Bundle(SEARCH_FOLDER, INDEXED_PAGES, key(main_key, *every))]
-        bundles = [Bundle(SEARCH_FOLDER, self.main_glob, key(main_key))]
+    def shard_bundles(self, source_keys: dict[str, str], setup: str) -> list[Bundle]:
+        """The shards of sources, with their keys; source_keys: the search key of each
+        source's page, setup: what else an index depends on (Pagefind, the language)."""
+        bundles = []
         for folder, ids in self.shards:
             glob = "sources/{" + ",".join(ids) + "}/index.html" if len(ids) > 1 else ""
             glob = glob or f"sources/{ids[0]}/index.html"
-            bundles.append(Bundle(folder, glob, key(glob, *(source_keys[i] for i in ids))))
+            parts = (glob, *(source_keys[i] for i in ids))
+            bundles.append(Bundle(folder, glob, _key(setup, *parts)))
         return bundles
+
+    def main_bundle(self, main_key: str, source_keys: dict[str, str], setup: str) -> Bundle:
+        """The index of topics and tags (and, unsharded, of sources); main_key: a hash of
+        its topic and tag pages."""
+        if self.shards:
+            return Bundle(SEARCH_FOLDER, self.main_glob, _key(setup, main_key))
+        every = [f"{i}:{k}" for i, k in sorted(source_keys.items())]
+        return Bundle(SEARCH_FOLDER, INDEXED_PAGES, _key(setup, main_key, *every))
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def pagefind_binary() -> Path | None:
@@ -117,11 +124,12 @@ def unavailable_warning() -> Problem:
 
 
 class Indexer:
-    """Pagefind building the site's indexes one after another in the background, while
-    the feeds are rendered.
+    """Pagefind building the site's indexes one after another in the background, each as
+    soon as its pages are written (the source shards while the topic and tag pages and
+    the feeds are rendered).
 
-    start(site, bundles) runs once every HTML page is written; finish() waits for it
-    (raising a BuildError if an index failed); stop() ends it early when the build fails.
+    add(site, bundles) queues indexes whose pages are all written; finish() waits for
+    them (raising a BuildError if one failed); stop() ends it early when the build fails.
     One Pagefind at a time: it uses every core itself, and memory stays that of one shard.
     """
 
@@ -130,17 +138,22 @@ class Indexer:
         self.language = language.split("-")[0] or "en"
         self._process: subprocess.Popen[str] | None = None
         self._thread: threading.Thread | None = None
+        self._queue: queue.Queue[tuple[Path, Bundle] | None] = queue.Queue()
         self._problem: Problem | None = None
         self._stopped = False
 
-    def start(self, site: Path, bundles: list[Bundle]) -> None:
-        self._thread = threading.Thread(target=self._run, args=(site, bundles), daemon=True)
-        self._thread.start()
-
-    def _run(self, site: Path, bundles: list[Bundle]) -> None:
+    def add(self, site: Path, bundles: list[Bundle]) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
         for bundle in bundles:
-            if self._stopped:
-                return
+            self._queue.put((site, bundle))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            site, bundle = item
+            if self._stopped or self._problem:
+                continue
             command = [
                 str(self.binary),
                 "--site",
@@ -164,7 +177,7 @@ class Indexer:
                     f"Pagefind could not run: {err}",
                     "reinstall it with pip install 'pagefind[bin]', or set search: false",
                 )
-                return
+                continue
             try:
                 output, _ = self._process.communicate(timeout=INDEX_TIMEOUT_S)
             except subprocess.TimeoutExpired:
@@ -181,11 +194,12 @@ class Indexer:
                     + f" (while writing {bundle.folder}/)",
                     "set search: false in briefing.yaml to build without search",
                 )
-                return
 
     def finish(self) -> None:
         if self._thread is not None:
+            self._queue.put(None)
             self._thread.join()
+            self._thread = None
         if self._problem:
             raise BuildError([self._problem])
 
@@ -195,4 +209,6 @@ class Indexer:
         if process is not None and process.poll() is None:
             process.kill()
         if self._thread is not None:
+            self._queue.put(None)
             self._thread.join()
+            self._thread = None
