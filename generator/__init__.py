@@ -158,7 +158,7 @@ def build(
         return True
 
     with stage("read the cache, load templates"):
-        environment = make_environment(dirs)
+        environment = make_environment(dirs, cache.folder_for_templates())
         quotes, feed_memo, key_of_theme = cache.quotes(), cache.feed_html(), theme_key(dirs)
         reusable = cache.reusable_pages(out)
         reusable_search = cache.reusable_search(out)
@@ -177,9 +177,12 @@ def build(
                     staging.reuse(path, out / path, size)
             else:
                 indexed.append(bundle.folder)
-        indexer.add(staging.path, [b for b in bundles if b.folder in indexed])
+                site = staging.search_site(bundle.pages, bundle.folder)
+                indexer.add(site, staging.path / bundle.folder, bundle)
 
-    with staged_output(out, static_dirs) as staging:
+    with stage("read the cache, load templates"):
+        previous_files = cache.previous_files(out)
+    with staged_output(out, static_dirs, previous_files) as staging:
         try:
             linked = render_site(
                 site,

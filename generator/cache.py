@@ -120,6 +120,25 @@ class BuildCache:
         summary = manifest.get("summary")
         return summary if isinstance(summary, dict) else None
 
+    def folder_for_templates(self) -> Path | None:
+        """Where Jinja keeps compiled templates (None when the cache is off)."""
+        if not self.enabled:
+            return None
+        try:
+            self.folder.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        return self.folder
+
+    def previous_files(self, out: Path) -> dict[str, int]:
+        """The last build's files in out and their sizes ({} if it was not into out, or
+        out is gone): a rebuild then updates out instead of writing all of it again."""
+        manifest = self._read_json(_MANIFEST)
+        if manifest.get("output") != str(out) or not out.is_dir():
+            return {}
+        files = manifest.get("files", {})
+        return files if isinstance(files, dict) else {}
+
     def reusable_pages(self, out: Path) -> dict[str, tuple[str, int]]:
         """Pages of the last build into out that are still there as written: path -> the
         key of everything they were rendered from."""

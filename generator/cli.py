@@ -244,6 +244,11 @@ def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
     except KeyboardInterrupt:
         print("interrupted; the previous output was left as it was", file=sys.stderr)
         raise
+    except OSError as err:  # the disk, not the input: full, read-only, permissions
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"error: could not write the site: {err.strerror or err}{where}", file=sys.stderr)
+        print(f"build failed; {out} was left as it was", file=sys.stderr)
+        return False
     except Exception as err:  # noqa: BLE001 - last resort: a short message instead of a traceback
         print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
         if args.verbose:

@@ -1,10 +1,15 @@
-"""The only writer: build the whole site in a temporary folder, then swap it in."""
+"""The only writer. A first build writes the whole site into a temporary folder and swaps
+it in; a rebuild writes only the files that changed into a temporary folder, then moves
+them into the output with a journal that puts everything back if anything fails. Either
+way, the output is only touched once every page, feed and search index is made."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -60,16 +65,12 @@ def safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
-def _copy_tree(src: Path, dest: Path) -> dict[Path, int]:
-    """Copy the files under src (but hidden ones) to dest; their new paths and sizes."""
-    copied = {}
+def _static_files(src: Path) -> Iterator[tuple[str, bytes]]:
+    """The files under a theme's static folder (but hidden ones): relative path, bytes."""
     for path in sorted(src.rglob("*")):
-        if path.is_file() and not any(p.startswith(".") for p in path.relative_to(src).parts):
-            target = dest / path.relative_to(src)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-            copied[target] = path.stat().st_size
-    return copied
+        relative = path.relative_to(src)
+        if path.is_file() and not any(p.startswith(".") for p in relative.parts):
+            yield relative.as_posix(), path.read_bytes()
 
 
 class StagingFolder:
@@ -93,14 +94,14 @@ class StagingFolder:
         # them; walking the finished tree again cost a quarter of a second on 3,000 files).
         self.sizes: dict[str, int] = {}
         # static_dirs go lowest priority first: the default theme, then the site's theme.
-        for static in static_dirs:
-            if static.is_dir():
-                copied = _copy_tree(static, self.path / "static")
-                self.sizes.update(
-                    (p.relative_to(self.path).as_posix(), size) for p, size in copied.items()
-                )
+        static: dict[str, bytes] = {}
+        for folder in static_dirs:
+            if folder.is_dir():
+                static.update((f"static/{p}", data) for p, data in _static_files(folder))
+        for path, data in static.items():
+            self.write(path, data)
 
-    def write(self, path: str, data: bytes) -> None:
+    def _claim(self, path: str) -> None:
         if path in self._written:
             raise BuildError(
                 [
@@ -113,6 +114,13 @@ class StagingFolder:
                 ]
             )
         self._written.add(path)
+
+    def search_site(self, pages: tuple[str, ...], folder: str) -> Path:
+        """A folder holding these pages, written, where Pagefind can index them."""
+        return self.path
+
+    def write(self, path: str, data: bytes) -> None:
+        self._claim(path)
         target = self.path.joinpath(*safe_relative(path).parts)
         if target.parent not in self._made:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -123,19 +131,13 @@ class StagingFolder:
     def adopt(self, paths: list[str]) -> None:
         """Record files that worker processes wrote with their copy of write()."""
         for path in paths:
-            if path in self._written:
-                raise BuildError(
-                    [Problem(path, None, "two pages of the site want this output path")]
-                )
-            self._written.add(path)
+            self._claim(path)
             self.sizes[path] = self.path.joinpath(*safe_relative(path).parts).stat().st_size
 
     def reuse(self, path: str, previous: Path, size: int) -> None:
         """Put a file of the previous output (of the given size), unchanged, at path (a hard
         link if possible)."""
-        if path in self._written:
-            raise BuildError([Problem(path, None, "two pages of the site want this output path")])
-        self._written.add(path)
+        self._claim(path)
         target = self.path.joinpath(*safe_relative(path).parts)
         if target.parent not in self._made:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -165,10 +167,149 @@ class StagingFolder:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+class OutputUpdate(StagingFolder):
+    """A rebuild: the same interface, but only files that differ from the previous output
+    are written (into the temporary folder); commit() moves them in and removes the files
+    the site no longer has, keeping every replaced file aside until all moves succeeded.
+
+    previous: the last build's files and sizes, as the cache recorded them (a file whose
+    size does not match is not trusted and is written again).
+    """
+
+    def __init__(self, out: Path, static_dirs: list[Path], previous: dict[str, int]):
+        self.previous = previous
+        self._new: set[str] = set()  # files in the temporary folder, to move into out
+        self._farms: Path | None = None
+        super().__init__(out, static_dirs)
+
+    def write(self, path: str, data: bytes) -> None:
+        if self.previous.get(path) == len(data):
+            current = self.out.joinpath(*safe_relative(path).parts)
+            try:
+                same = current.read_bytes() == data
+            except OSError:
+                same = False
+            if same:  # reading is cheaper than writing, moving and keeping a backup
+                self._claim(path)
+                self.sizes[path] = len(data)
+                return
+        super().write(path, data)
+        self._new.add(path)
+
+    def adopt(self, paths: list[str]) -> None:
+        for path in paths:
+            written = self.path.joinpath(*safe_relative(path).parts)
+            if written.exists():
+                super().adopt([path])
+                self._new.add(path)
+            else:  # the worker found it identical to the previous output's file
+                self._claim(path)
+                self.sizes[path] = self.out.joinpath(*safe_relative(path).parts).stat().st_size
+
+    def reuse(self, path: str, previous: Path, size: int) -> None:
+        """Keep the previous output's file: nothing to write."""
+        self._claim(path)
+        self.sizes[path] = size
+
+    def search_site(self, pages: tuple[str, ...], folder: str) -> Path:
+        """Hard links to the pages, new or kept, in a folder of their own for Pagefind."""
+        if self._farms is None:
+            self._farms = Path(
+                tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-search-", dir=self.out.parent)
+            )
+        site = self._farms / folder
+        for page in pages:
+            source = (self.path if page in self._new else self.out) / page
+            target = site / page
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
+        return site
+
+    def commit(
+        self, finish: Callable[[Path], None] | None = None, finished: list[str] | None = None
+    ) -> int:
+        if finish:
+            finish(self.path)
+            for folder in finished or []:
+                for path in (self.path / folder).rglob("*"):
+                    if path.is_file():
+                        relative = path.relative_to(self.path).as_posix()
+                        self.sizes[relative] = path.stat().st_size
+                        self._new.add(relative)
+        with stage("update the output in place"):
+            _apply(
+                self.path, self.out, sorted(self._new), sorted(set(self.previous) - set(self.sizes))
+            )
+        self.discard()
+        return len(self.sizes)
+
+    def discard(self) -> None:
+        super().discard()
+        if self._farms is not None:
+            shutil.rmtree(self._farms, ignore_errors=True)
+
+
+def _apply(new_files: Path, out: Path, changed: list[str], removed: list[str]) -> None:
+    """Move the changed files from new_files into out and take the removed ones away.
+    Every file replaced or removed is first moved aside; if any step fails (or Ctrl-C
+    arrives), every move is undone and out is as it was."""
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    journal: list[tuple[str, bool, bool]] = []  # path, was there, is new
+    made: set[Path] = set()
+    with _signals_held():
+        try:
+            for path, is_new in [(p, True) for p in changed] + [(p, False) for p in removed]:
+                target = out.joinpath(*safe_relative(path).parts)
+                kept = aside / path
+                was_there = target.is_file()
+                if was_there:
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(target, kept)
+                journal.append((path, was_there, is_new))
+                if is_new:
+                    if target.parent not in made:
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        made.add(target.parent)
+                    os.replace(new_files / path, target)
+        except BaseException:
+            for path, was_there, is_new in reversed(journal):
+                target = out / path
+                if is_new and target.is_file():
+                    os.replace(target, new_files / path)
+                if was_there:
+                    os.replace(aside / path, target)
+            shutil.rmtree(aside, ignore_errors=True)
+            raise
+    for path in removed:  # folders left empty (a deleted source's)
+        folder = (out / path).parent
+        while folder != out and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 @contextmanager
-def staged_output(out: Path, static_dirs: list[Path]) -> Iterator[StagingFolder]:
-    """A StagingFolder that is removed, leaving the output as it was, on any error or Ctrl-C."""
-    staging = StagingFolder(out, static_dirs)
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C (and SIGTERM) while the output is being updated: they take effect after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+@contextmanager
+def staged_output(
+    out: Path, static_dirs: list[Path], previous: dict[str, int] | None = None
+) -> Iterator[StagingFolder]:
+    """A StagingFolder (or, with the previous build's files, an OutputUpdate) that is
+    removed, leaving the output as it was, on any error or Ctrl-C."""
+    staging = (
+        OutputUpdate(out, static_dirs, previous) if previous else StagingFolder(out, static_dirs)
+    )
     try:
         yield staging
     except BaseException:

@@ -163,11 +163,13 @@ def render_site(
     # The search index: its parts, and a hash of the topic and tag pages it indexes.
     search_plan = SearchPlan.make([s.id for s in site.sources], settings.search_shard_size)
     main_search = hashlib.sha256()
+    main_pages: list[str] = []
 
     def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
         data = render(env, template, path, **common, **context).encode("utf-8")
         if path.startswith(("topics/", "tags/")) and path.count("/") == 2:
             main_search.update(f"{path}\0{len(data)}\0".encode() + data)
+            main_pages.append(path)
         emit(path, data)
         lastmod[path] = date
 
@@ -341,7 +343,9 @@ def render_site(
             for path in (source.url_path, original):
                 lastmod[path] = source.date
                 linked.page_keys[path] = key
-            emit(source.raw_path, source.raw)
+            linked.page_keys[source.raw_path] = source.raw_sha256
+            if not (reuse and reuse([source.raw_path], source.raw_sha256)):
+                emit(source.raw_path, source.raw)
             if not (reuse and reuse([source.url_path, original], key)):
                 to_render.append(source)
     workers = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
@@ -414,7 +418,8 @@ def render_site(
         if search != "off":
             page("search/index.html", "search.html", title="Search", merged=search_plan.merged)
     if index:
-        index([search_plan.main_bundle(main_search.hexdigest(), search_keys, search_setup)])
+        main_key = main_search.hexdigest()
+        index([search_plan.main_bundle(main_key, main_pages, search_keys, search_setup)])
     not_found = render(
         env,
         "404.html",

@@ -37,6 +37,7 @@ class Bundle:
     folder: str  # where in the output it is written, e.g. "pagefind-sources-2"
     glob: str  # the pages it indexes
     key: str  # a hash of everything its pages' searchable content is made from
+    pages: tuple[str, ...]  # the output paths the glob matches
 
 
 @dataclass(frozen=True)
@@ -82,16 +83,20 @@ class SearchPlan:
             glob = "sources/{" + ",".join(ids) + "}/index.html" if len(ids) > 1 else ""
             glob = glob or f"sources/{ids[0]}/index.html"
             parts = (glob, *(source_keys[i] for i in ids))
-            bundles.append(Bundle(folder, glob, _key(setup, *parts)))
+            pages = tuple(f"sources/{i}/index.html" for i in ids)
+            bundles.append(Bundle(folder, glob, _key(setup, *parts), pages))
         return bundles
 
-    def main_bundle(self, main_key: str, source_keys: dict[str, str], setup: str) -> Bundle:
+    def main_bundle(
+        self, main_key: str, main_pages: list[str], source_keys: dict[str, str], setup: str
+    ) -> Bundle:
         """The index of topics and tags (and, unsharded, of sources); main_key: a hash of
-        its topic and tag pages."""
+        its topic and tag pages (main_pages)."""
         if self.shards:
-            return Bundle(SEARCH_FOLDER, self.main_glob, _key(setup, main_key))
+            return Bundle(SEARCH_FOLDER, self.main_glob, _key(setup, main_key), tuple(main_pages))
         every = [f"{i}:{k}" for i, k in sorted(source_keys.items())]
-        return Bundle(SEARCH_FOLDER, INDEXED_PAGES, _key(setup, main_key, *every))
+        pages = tuple(main_pages) + tuple(f"sources/{i}/index.html" for i in sorted(source_keys))
+        return Bundle(SEARCH_FOLDER, INDEXED_PAGES, _key(setup, main_key, *every), pages)
 
 
 def _key(*parts: str) -> str:
@@ -138,28 +143,28 @@ class Indexer:
         self.language = language.split("-")[0] or "en"
         self._process: subprocess.Popen[str] | None = None
         self._thread: threading.Thread | None = None
-        self._queue: queue.Queue[tuple[Path, Bundle] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[Path, Path, Bundle] | None] = queue.Queue()
         self._problem: Problem | None = None
         self._stopped = False
 
-    def add(self, site: Path, bundles: list[Bundle]) -> None:
+    def add(self, site: Path, output: Path, bundle: Bundle) -> None:
+        """Index bundle's pages, found in site, into output."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, daemon=True)
             self._thread.start()
-        for bundle in bundles:
-            self._queue.put((site, bundle))
+        self._queue.put((site, output, bundle))
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
-            site, bundle = item
+            site, output, bundle = item
             if self._stopped or self._problem:
                 continue
             command = [
                 str(self.binary),
                 "--site",
                 str(site),
-                "--output-subdir",
-                bundle.folder,
+                "--output-path",
+                str(output),
                 "--glob",
                 bundle.glob,
                 "--force-language",
@@ -179,13 +184,13 @@ class Indexer:
                 )
                 continue
             try:
-                output, _ = self._process.communicate(timeout=INDEX_TIMEOUT_S)
+                printed, _ = self._process.communicate(timeout=INDEX_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.communicate()
-                output = f"no result after {INDEX_TIMEOUT_S} s"
+                printed = f"no result after {INDEX_TIMEOUT_S} s"
             if self._process.returncode != 0 and not self._stopped:
-                detail = (output or "").strip().splitlines()[-5:]
+                detail = (printed or "").strip().splitlines()[-5:]
                 self._problem = Problem(
                     "search",
                     None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import (
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateNotFound,
@@ -55,9 +56,14 @@ def _url(context: Context, target: str) -> str:
     return relative_url(context["page_path"], target)
 
 
-def make_environment(dirs: list[Path]) -> Environment:
+def make_environment(dirs: list[Path], compiled: Path | None = None) -> Environment:
+    """The theme's templates; compiled templates are kept in the folder compiled, if given
+    (Jinja checks each against its source: compiling them took a tenth of a second a build)."""
     env = Environment(
         loader=FileSystemLoader([str(d / "templates") for d in dirs]),
+        bytecode_cache=(
+            FileSystemBytecodeCache(str(compiled), "template-%s.cache") if compiled else None
+        ),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

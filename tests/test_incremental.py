@@ -200,3 +200,37 @@ def test_search_shards_are_reindexed_only_when_their_pages_change(  # type: igno
     if change is retitle_topic:
         # Source pages list the pages citing them, but search ignores those lists.
         assert sorted(kept) == shards
+
+
+def test_a_rebuild_that_fails_while_updating_the_output_puts_everything_back(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild moves only changed files into the output; if a move fails halfway, every
+    file moved so far goes back and the output is the previous site, byte for byte."""
+    import generator.output
+
+    out = project / "output"
+    build(project, out, base_url=BASE_URL)
+    before = tree_digest(out)
+    edit_source(project)
+    delete_topic(project)
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def failing_replace(src, dst):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(generator.output.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        build(project, out, base_url=BASE_URL)
+    monkeypatch.setattr(generator.output.os, "replace", real_replace)
+    assert calls["n"] > 6, "the rollback moved files back"
+    assert tree_digest(out) == before
+    assert not [p for p in project.iterdir() if p.name.startswith(".output.")]
+    # and the next build completes the update
+    after = incremental(project)
+    assert after == clean_build(project, project.parent / "clean")
+    assert not (out / "topics/sanctions").exists(), "a deleted topic leaves no empty folder"
