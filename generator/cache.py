@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import pickle
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -208,14 +209,16 @@ class BuildCache:
         code = code_fingerprint()
         keys = [
             hashlib.sha256(
-                (code + repr((r.markdown, r.hints)) + "\0" + r.raw).encode("utf-8", "surrogatepass")
+                (code + repr((r.markdown, r.hints, r.html)) + "\0" + r.raw).encode(
+                    "utf-8", "surrogatepass"
+                )
             ).hexdigest()
             for r in requests
         ]
         missing = [i for i, key in enumerate(keys) if key not in self._articles]
         cleaned = parallel_map(clean_request, [requests[i] for i in missing], jobs)
         for index, article in zip(missing, cleaned, strict=True):
-            self._articles[keys[index]] = article
+            self._articles[keys[index]] = replace(article, fingerprint=keys[index])
         results = [self._articles[key] for key in keys]
         self._used.update(zip(keys, results, strict=True))
         return results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 SOURCE_KINDS = ("news", "opinion", "editorial", "analysis")
@@ -109,6 +109,9 @@ class CleanedArticle:
     page_outlet: str | None = None
     page_url: str | None = None
     page_language: str | None = None
+    # A hash of what the article was made from (raw bytes, cleaning options, the code), set
+    # by the build cache: page keys use it instead of the article's much longer repr.
+    fingerprint: str = field(default="", repr=False, compare=False)
 
     @property
     def text(self) -> str:
