@@ -182,6 +182,7 @@ def build(
 
     with stage("read the cache, load templates"):
         previous_files = cache.previous_files(out)
+        rendered_pages = cache.rendered_pages()
     with staged_output(out, static_dirs, previous_files) as staging:
         try:
             linked = render_site(
@@ -196,6 +197,7 @@ def build(
                 index=index_search if indexer else None,
                 search_setup=f"{binary}\0{settings.language}",
                 adopt=staging.adopt,
+                markdown_memo=rendered_pages,
                 reuse=reuse,
                 theme_key=key_of_theme,
                 feed_memo=feed_memo,
@@ -220,6 +222,7 @@ def build(
     with stage("save cache"):
         cache.save_articles()
         cache.save_parsed_yaml()
+        cache.save_rendered_pages(rendered_pages)
         cache.save_quotes(linked.checked)
         cache.save_feed_html(linked.feed_html)
         cache.record_build(

@@ -28,6 +28,7 @@ _ARTICLES = "articles.pickle"
 _QUOTES = "verified-quotes.json"
 _FEED_HTML = "feed-html.json"
 _PARSED_YAML = "parsed-yaml.pickle"
+_RENDERED = "rendered-pages.pickle"
 
 
 @cache
@@ -244,6 +245,25 @@ class BuildCache:
     def save_parsed_yaml(self) -> None:
         if self.enabled and self._parsed_changed:
             self._write(_PARSED_YAML, pickle.dumps(self._parsed_used, protocol=5))
+
+    def rendered_pages(self) -> dict[str, Any]:
+        """Markdown pages rendered by the last build, by key (see render_markdown); the
+        build adds its own and saves the ones it used."""
+        self._rendered_before: set[str] = set()
+        if not self.enabled:
+            return {}
+        try:
+            loaded = pickle.loads((self.folder / _RENDERED).read_bytes())
+        except Exception:  # noqa: BLE001 - any damage to the cache is a miss
+            return {}
+        if not isinstance(loaded, dict):
+            return {}
+        self._rendered_before = set(loaded)
+        return loaded
+
+    def save_rendered_pages(self, memo: dict[str, Any]) -> None:
+        if self.enabled and set(memo) != self._rendered_before:
+            self._write(_RENDERED, pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL))
 
     def save_articles(self) -> None:
         """Keep the articles this build used (so deleted sources do not pile up)."""

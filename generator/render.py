@@ -26,7 +26,7 @@ from .feeds import (
     rss_feed,
     sitemap,
 )
-from .markdown import Lookup, make_markdown, render_page
+from .markdown import Lookup, Rendered, make_markdown, render_page
 from .models import EMPTY_ARTICLE, BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
 from .parallel import fork_imap
 from .resolve import Linked, Passage, block_pieces, graph_data, resolve
@@ -53,9 +53,16 @@ class NavItem:
 
 
 def render_markdown(
-    site: Site, settings: Settings, checked: dict[str, list[str]] | None = None
+    site: Site,
+    settings: Settings,
+    checked: dict[str, list[str]] | None = None,
+    memo: dict[str, Rendered] | None = None,
 ) -> Linked:
-    """Render every Markdown page, then resolve and check what they cite and link."""
+    """Render every Markdown page, then resolve and check what they cite and link.
+
+    memo holds pages rendered by earlier builds, by a key of everything a page's rendering
+    reads: its own text, and the names and addresses of what it may refer to. Pages found
+    there are not rendered again; afterwards memo holds this build's pages only."""
     md = make_markdown(allow_raw_html=settings.allow_raw_html)
     pages = list(site.topics) + list(site.pages)
     if site.timeline:
@@ -70,7 +77,25 @@ def render_markdown(
             return tuple(e for e in site.events if page.slug in e.topics)
         return ()
 
-    rendered = [render_page(md, page, page.url_path, lookup, events_of(page)) for page in documents]
+    known = {page.path: page for page in documents}
+    shared = hashlib.sha256(
+        repr((code_fingerprint(), settings.allow_raw_html, lookup.digest())).encode()
+    ).hexdigest()
+    rendered = []
+    used: dict[str, Rendered] = {}
+    for page in documents:
+        events = events_of(page)
+        key = hashlib.sha256(repr((shared, page, page.url_path, events)).encode()).hexdigest()
+        found = (memo or {}).get(key)
+        if found is None:
+            found = render_page(md, page, page.url_path, lookup, events)
+        else:  # the same values, but the objects of this build (linked pages may differ)
+            found = _relinked(found, page, known, events)
+        used[key] = found
+        rendered.append(found)
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
     linked, problems = resolve(site, rendered, checked)
     for page in site.pages:
         if page.slug in RESERVED_PAGE_SLUGS:
@@ -85,6 +110,20 @@ def render_markdown(
     if problems:
         raise BuildError(problems)
     return linked
+
+
+def _relinked(
+    found: Rendered, page: Page, known: dict[str, Page], events: tuple[Event, ...]
+) -> Rendered:
+    """A remembered rendering pointing at this build's pages and events."""
+    return Rendered(
+        page,
+        found.html,
+        tuple(replace(c, page=page) for c in found.citations),
+        tuple(known.get(p.path, p) for p in found.links),
+        found.problems,
+        tuple((event, html) for event, (_, html) in zip(events, found.events, strict=True)),
+    )
 
 
 def newest_date(site: Site) -> PartialDate | None:
@@ -110,6 +149,7 @@ def render_site(
     reuse: Callable[[list[str], str], bool] | None = None,
     theme_key: str = "",
     feed_memo: dict[str, str] | None = None,
+    markdown_memo: dict[str, Rendered] | None = None,
 ) -> Linked:
     """Render every output file, handing each to emit(path, bytes) as soon as it is made.
 
@@ -124,11 +164,12 @@ def render_site(
     reuse(paths, key), if given, puts the previous build's files at paths when they were
     rendered from the same inputs (key) and says whether it did; theme_key stands for the
     templates; feed_memo holds the last build's feed item HTML by key. adopt(paths) is told
-    of the files that worker processes wrote with their copy of emit. Returns the resolved
+    of the files that worker processes wrote with their copy of emit. markdown_memo: see
+    render_markdown. Returns the resolved
     links, with the key of each reusable page and the feed HTML this build used.
     """
     with stage("markdown, citations and quotes"):
-        linked = render_markdown(site, settings, checked)
+        linked = render_markdown(site, settings, checked, markdown_memo)
     site_date = site_date or newest_date(site) or PartialDate(1970, 1, 1)
     base_url = normalise_base_url(settings.url) if settings.url else None
     sources_by_id = {s.id: s for s in site.sources}

@@ -69,6 +69,12 @@ def retitle_topic(project: Path) -> None:
     edit(project / "content/topics/taiwan.md", "title: Taiwan", "title: Taiwan and the war")
 
 
+def resummarise_topic(project: Path) -> None:
+    """Pages linking to a topic, and the topic lists, show its summary; the pages linking to
+    it are not rendered again from Markdown (their text did not change)."""
+    edit(project / "content/topics/taiwan.md", "summary: How two", "summary: How just two")
+
+
 def edit_template(project: Path) -> None:
     edit(
         project / "themes/default/templates/original.html",
@@ -83,7 +89,15 @@ def edit_settings(project: Path) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [edit_source, rename_tag, delete_topic, retitle_topic, edit_template, edit_settings],
+    [
+        edit_source,
+        rename_tag,
+        delete_topic,
+        retitle_topic,
+        resummarise_topic,
+        edit_template,
+        edit_settings,
+    ],
 )
 def test_incremental_build_equals_clean_build(project: Path, tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
     incremental(project)  # fills the cache
