@@ -206,13 +206,59 @@ def render_site(
     main_search = hashlib.sha256()
     main_pages: list[str] = []
 
-    def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
+    def page(
+        path: str,
+        template: str,
+        date: PartialDate | None = None,
+        search_key: str | None = None,
+        **context: Any,
+    ) -> None:
+        """Render and emit a page; a topic or tag page is indexed for search by its key
+        (search_key) or, without one, its bytes."""
         data = render(env, template, path, **common, **context).encode("utf-8")
         if path.startswith(("topics/", "tags/")) and path.count("/") == 2:
-            main_search.update(f"{path}\0{len(data)}\0".encode() + data)
+            mark = search_key.encode() if search_key else data
+            main_search.update(f"{path}\0{len(mark)}\0".encode() + mark)
             main_pages.append(path)
         emit(path, data)
         lastmod[path] = date
+
+    # Everything a source's pages share with every page: a change here re-renders them all.
+    # Keys hash repr(), which depends only on values (pickle's output also depends on
+    # which equal objects happen to be shared, e.g. after loading from the cache).
+    shared_key = hashlib.sha256(
+        repr(
+            (
+                theme_key,
+                code_fingerprint(),
+                settings,
+                [(item.title, item.path) for item in nav],
+                site_date,
+                search,
+            )
+        ).encode()
+    ).hexdigest()
+
+    # Each source's metadata, and its article by fingerprint when it has one (the repr of
+    # every article was a second of each rebuild at 10,000 sources): page keys use these.
+    described = {
+        source.id: repr(replace(source, raw=b"", article=EMPTY_ARTICLE))
+        + (source.article.fingerprint or repr(source.article))
+        for source in site.sources
+    }
+    digests = {i: hashlib.sha256(d.encode()).hexdigest() for i, d in described.items()}
+
+    def keyed_page(path: str, key_data: object, template: str, **context: Any) -> None:
+        """page(), or the last build's file when key_data (what it shows) is unchanged."""
+        key = hashlib.sha256(repr((shared_key, template, key_data)).encode()).hexdigest()
+        linked.page_keys[path] = key
+        if reuse and reuse([path], key):
+            lastmod[path] = context.get("date")
+            if path.count("/") == 2:
+                main_search.update(f"{path}\0{key}\0".encode())
+                main_pages.append(path)
+            return
+        page(path, template, **context, search_key=key)
 
     with stage("home, topic and index pages"):
         topic_dates = [t.updated or t.date for t in site.topics]
@@ -236,18 +282,42 @@ def render_site(
             topics=site.topics,
         )
         for topic in site.topics:
-            page(
+            cited = linked.sources_list(topic, sources_by_id)
+            tags = tags_of(topic.tags)
+            backlinks = linked.backlinks.get(topic.path, [])
+            related = linked.related.get(topic.path, [])
+            shown = (
+                topic,
+                linked.rendered[topic.path].html,
+                linked.rendered[topic.path].events,
+                [(t.slug, t.name) for t in tags],
+                [
+                    (
+                        entry.number,
+                        digests[entry.source.id],
+                        [
+                            (c.marker_id, c.number, c.quote, c.passage_id, c.source_id)
+                            for c in entry.citations
+                        ],
+                    )
+                    for entry in cited
+                ],
+                backlinks,
+                related,
+            )
+            keyed_page(
                 topic.url_path,
+                shown,
                 "topic.html",
                 date=topic.updated or topic.date,
                 title=topic.title,
                 topic=topic,
                 body=body(topic),
-                tags=tags_of(topic.tags),
+                tags=tags,
                 events=linked.rendered[topic.path].events,
-                cited=linked.sources_list(topic, sources_by_id),
-                backlinks=linked.backlinks.get(topic.path, []),
-                related=linked.related.get(topic.path, []),
+                cited=cited,
+                backlinks=backlinks,
+                related=related,
             )
         page(
             "sources/index.html",
@@ -257,22 +327,6 @@ def render_site(
             sources=site.sources,
             cited_in=linked.cited_in,
         )
-
-    # Everything a source's pages share with every page: a change here re-renders them all.
-    # Keys hash repr(), which depends only on values (pickle's output also depends on
-    # which equal objects happen to be shared, e.g. after loading from the cache).
-    shared_key = hashlib.sha256(
-        repr(
-            (
-                theme_key,
-                code_fingerprint(),
-                settings,
-                [(item.title, item.path) for item in nav],
-                site_date,
-                search,
-            )
-        ).encode()
-    ).hexdigest()
 
     def source_key(source: Source, described: str, passages: list[Passage], tags: list[Tag]) -> str:
         """Everything source.html and original.html are rendered from (not the raw bytes
@@ -378,12 +432,8 @@ def render_site(
         for source in site.sources:
             original = f"sources/{source.id}/original/index.html"
             passages, tags = linked.passages.get(source.id, []), tags_of(source.tags)
-            # The source's metadata, and its article by fingerprint when it has one (the
-            # repr of every article was a second of each rebuild at 10,000 sources).
-            article = source.article.fingerprint or repr(source.article)
-            described = repr(replace(source, raw=b"", article=EMPTY_ARTICLE)) + article
-            key = source_key(source, described, passages, tags)
-            search_keys[source.id] = search_key(source, described, passages, tags)
+            key = source_key(source, described[source.id], passages, tags)
+            search_keys[source.id] = search_key(source, described[source.id], passages, tags)
             for path in (source.url_path, original):
                 lastmod[path] = source.date
                 linked.page_keys[path] = key
@@ -431,8 +481,10 @@ def render_site(
         )
         for tag in site.tags:
             dates = [t.updated or t.date for t in tag.topics] + [s.date for s in tag.sources]
-            page(
+            listed = (tag.slug, tag.name, tag.topics, [digests[s.id] for s in tag.sources])
+            keyed_page(
                 tag.url_path,
+                (listed, bool(base_url)),
                 "tag.html",
                 date=_newest(dates),
                 title=f"Tag: {tag.name}",
