@@ -266,8 +266,9 @@ class BuildCache:
             self._write(_RENDERED, pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL))
 
     def save_articles(self) -> None:
-        """Keep the articles this build used (so deleted sources do not pile up)."""
-        if self.enabled and self._used:
+        """Keep the articles this build used (so deleted sources do not pile up); unless
+        they are exactly the ones kept already (writing 10,000 articles takes a second)."""
+        if self.enabled and self._used and set(self._used) != set(self._articles or {}):
             self._write(_ARTICLES, pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL))
 
     def quotes(self) -> dict[str, list[str]]:
@@ -278,14 +279,16 @@ class BuildCache:
         if self.enabled:
             previous = self.quotes()
             # Keep what was checked before too, so an error survives a fixed-then-broken edit.
-            self._write(_QUOTES, json.dumps({**previous, **checked}, sort_keys=True).encode())
+            merged = {**previous, **checked}
+            if merged != previous:
+                self._write(_QUOTES, json.dumps(merged, sort_keys=True).encode())
 
     def feed_html(self) -> dict[str, str]:
         """Feed item HTML of the last build, by a key of everything it was made from."""
         return self._read_json(_FEED_HTML)
 
     def save_feed_html(self, used: dict[str, str]) -> None:
-        if self.enabled:
+        if self.enabled and used != self.feed_html():
             self._write(_FEED_HTML, json.dumps(used, sort_keys=True).encode("utf-8"))
 
     def _read_articles(self) -> dict[str, CleanedArticle]:
