@@ -198,6 +198,7 @@ def build(
                 search_setup=f"{binary}\0{settings.language}",
                 adopt=staging.adopt,
                 markdown_memo=rendered_pages,
+                previous=lambda path: (out / path).read_bytes(),
                 reuse=reuse,
                 theme_key=key_of_theme,
                 feed_memo=feed_memo,

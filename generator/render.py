@@ -150,6 +150,7 @@ def render_site(
     theme_key: str = "",
     feed_memo: dict[str, str] | None = None,
     markdown_memo: dict[str, Rendered] | None = None,
+    previous: Callable[[str], bytes] | None = None,
 ) -> Linked:
     """Render every output file, handing each to emit(path, bytes) as soon as it is made.
 
@@ -165,7 +166,7 @@ def render_site(
     rendered from the same inputs (key) and says whether it did; theme_key stands for the
     templates; feed_memo holds the last build's feed item HTML by key. adopt(paths) is told
     of the files that worker processes wrote with their copy of emit. markdown_memo: see
-    render_markdown. Returns the resolved
+    render_markdown. previous(path): the bytes of a file reuse() kept. Returns the resolved
     links, with the key of each reusable page and the feed HTML this build used.
     """
     with stage("markdown, citations and quotes"):
@@ -206,19 +207,12 @@ def render_site(
     main_search = hashlib.sha256()
     main_pages: list[str] = []
 
-    def page(
-        path: str,
-        template: str,
-        date: PartialDate | None = None,
-        search_key: str | None = None,
-        **context: Any,
-    ) -> None:
-        """Render and emit a page; a topic or tag page is indexed for search by its key
-        (search_key) or, without one, its bytes."""
+    def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
         data = render(env, template, path, **common, **context).encode("utf-8")
         if path.startswith(("topics/", "tags/")) and path.count("/") == 2:
-            mark = search_key.encode() if search_key else data
-            main_search.update(f"{path}\0{len(mark)}\0".encode() + mark)
+            # The main search index is keyed by its pages' bytes: a tag page that lists an
+            # edited source is rendered again, but if its bytes are the same, so is the index.
+            main_search.update(f"{path}\0{len(data)}\0".encode() + data)
             main_pages.append(path)
         emit(path, data)
         lastmod[path] = date
@@ -254,11 +248,12 @@ def render_site(
         linked.page_keys[path] = key
         if reuse and reuse([path], key):
             lastmod[path] = context.get("date")
-            if path.count("/") == 2:
-                main_search.update(f"{path}\0{key}\0".encode())
+            if previous and path.count("/") == 2:  # the search index hashes page bytes
+                data = previous(path)
+                main_search.update(f"{path}\0{len(data)}\0".encode() + data)
                 main_pages.append(path)
             return
-        page(path, template, **context, search_key=key)
+        page(path, template, **context)
 
     with stage("home, topic and index pages"):
         topic_dates = [t.updated or t.date for t in site.topics]

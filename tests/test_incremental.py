@@ -182,7 +182,18 @@ def inodes(folder: Path) -> dict[str, int]:
     }
 
 
-@pytest.mark.parametrize("change", [edit_source, rename_tag, retitle_topic, delete_topic])
+def edit_unquoted_text(project: Path) -> None:
+    """A sentence of a source that no page quotes: only that source's pages change."""
+    edit(
+        project / "seeds/001_aa6b22c0c52c705b.txt",
+        "may be willing to communicate",
+        "may yet be willing to communicate",
+    )
+
+
+@pytest.mark.parametrize(
+    "change", [edit_source, edit_unquoted_text, rename_tag, retitle_topic, delete_topic]
+)
 def test_search_shards_are_reindexed_only_when_their_pages_change(  # type: ignore[no-untyped-def]
     project: Path, tmp_path: Path, change
 ) -> None:
@@ -214,6 +225,10 @@ def test_search_shards_are_reindexed_only_when_their_pages_change(  # type: igno
     if change is retitle_topic:
         # Source pages list the pages citing them, but search ignores those lists.
         assert sorted(kept) == shards
+    if change is edit_unquoted_text:
+        # Tag pages list the source (rendered again, the same bytes): the main index stays.
+        edited = next(n for n, members in plan.items() if "blinken-meets-wang-yi" in members)
+        assert sorted(kept) == sorted({"pagefind", *shards} - {edited})
 
 
 def test_a_rebuild_that_fails_while_updating_the_output_puts_everything_back(
