@@ -521,8 +521,14 @@ def render_site(
     )
     emit("404.html", not_found.encode("utf-8"))
     with stage("graph.json"):
-        graph = json.dumps(graph_data(site, linked), ensure_ascii=False, indent=1, sort_keys=True)
-        emit("graph.json", (graph + "\n").encode("utf-8"))
+        graph = graph_data(site, linked)
+        # Indented JSON is written by the json module's Python encoder: slow on a large
+        # site, so an unchanged graph keeps the last build's file.
+        key = hashlib.sha256(repr(graph).encode()).hexdigest()
+        linked.page_keys["graph.json"] = key
+        if not (reuse and reuse(["graph.json"], key)):
+            text = json.dumps(graph, ensure_ascii=False, indent=1, sort_keys=True)
+            emit("graph.json", (text + "\n").encode("utf-8"))
     emit("robots.txt", robots_txt(base_url))
     emit(".nojekyll", b"")
     if feeds and base_url:
@@ -536,6 +542,17 @@ def render_site(
                     emit(path, make())
             emit("sitemap.xml", sitemap(lastmod, base_url))
     return linked
+
+
+def _by_tag(items: list[FeedItem], limit: int) -> dict[str, list[FeedItem]]:
+    """The first limit items of each tag, in the items' order (one pass over them)."""
+    found: dict[str, list[FeedItem]] = {}
+    for item in items:
+        for slug in dict.fromkeys(slug for slug, _ in item.tags):
+            tagged = found.setdefault(slug, [])
+            if len(tagged) < limit:
+                tagged.append(item)
+    return found
 
 
 def _source_paths(source: Source) -> tuple[str, str]:
@@ -605,8 +622,8 @@ class FeedPlan:
         limit = settings.feed_items
         every = feed_items(site, settings, site_date, tags_of)
         selected = every[:limit]
-        for tag in site.tags:
-            selected += [i for i in every if any(s == tag.slug for s, _ in i.tags)][:limit]
+        for tagged in _by_tag(every, limit).values():
+            selected += tagged
         source_ids = frozenset(
             i.key.removeprefix("source/") for i in selected if i.key.startswith("source/")
         )
@@ -676,8 +693,9 @@ def all_feeds(
     add("feed.xml", rss_feed, info, items[:limit], base_url, site_date)
     add("atom.xml", atom_feed, info, items[:limit], base_url, site_date)
     add("feed.json", json_feed, info, items[:limit], base_url)
+    by_tag = _by_tag(items, limit)
     for tag in site.tags:
-        tagged = [i for i in items if any(slug == tag.slug for slug, _ in i.tags)][:limit]
+        tagged = by_tag.get(tag.slug, [])
         tag_info = FeedInfo(
             title=f"{settings.title}: {tag.name}",
             description=f"Topics and sources tagged {tag.name}.",
