@@ -6,6 +6,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -41,25 +42,29 @@ def _run_task(item: Any) -> Any:
 def fork_map(
     task: Callable[[T], R], items: Sequence[T], jobs: int, *, min_items: int = 2
 ) -> list[R]:
-    """list(fork_imap(...))."""
-    return list(fork_imap(task, items, jobs))
+    """[task(i) for i in items] in forked worker processes (see forked)."""
+    with forked(task, items, jobs) as results:
+        return list(results)
 
 
-def fork_imap(task: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[R]:
-    """[task(i) for i in items] in forked worker processes, for a task that is a closure
-    over state too large to pickle (the site, the template environment): the workers
-    inherit it. Runs in this process without fork or with jobs <= 1."""
+@contextmanager
+def forked(task: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[Iterator[R]]:
+    """Start [task(i) for i in items] in forked worker processes, for a task that is a
+    closure over state too large to pickle (the site, the template environment): the
+    workers inherit it. The work starts at once, so this process can do other work before
+    it reads the results (in order, each as soon as it and those before it are done).
+    Leaving the block stops the workers. Without fork, or with jobs <= 1, the tasks run in
+    this process as the results are read."""
     global _TASK
     methods = multiprocessing.get_all_start_methods()
     if jobs <= 1 or len(items) < 2 or "fork" not in methods:
-        for item in items:
-            yield task(item)
+        yield (task(item) for item in items)
         return
     _TASK = task
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            # Results come in order, each as soon as it and those before it are done.
-            yield from pool.map(_run_task, items)
+        yield pool.map(_run_task, items)
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         _TASK = None

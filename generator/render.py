@@ -28,7 +28,7 @@ from .feeds import (
 )
 from .markdown import Lookup, Rendered, make_markdown, render_page
 from .models import EMPTY_ARTICLE, BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
-from .parallel import fork_imap
+from .parallel import forked
 from .resolve import Linked, Passage, block_pieces, graph_data, resolve
 from .search import Bundle, SearchPlan
 from .site import newest_first, tag_slug
@@ -255,74 +255,6 @@ def render_site(
             return
         page(path, template, **context)
 
-    with stage("home, topic and index pages"):
-        topic_dates = [t.updated or t.date for t in site.topics]
-        page(
-            "index.html",
-            "home.html",
-            date=site_date,
-            title=settings.title,
-            home=site.home,
-            overview=body(site.home) if site.home else None,
-            cited=linked.sources_list(site.home, sources_by_id) if site.home else [],
-            topics=site.topics,
-            latest=newest_first(site.sources)[: settings.latest_sources_on_home],
-            source_count=len(site.sources),
-        )
-        page(
-            "topics/index.html",
-            "topics.html",
-            date=_newest(topic_dates),
-            title="Topics",
-            topics=site.topics,
-        )
-        for topic in site.topics:
-            cited = linked.sources_list(topic, sources_by_id)
-            tags = tags_of(topic.tags)
-            backlinks = linked.backlinks.get(topic.path, [])
-            related = linked.related.get(topic.path, [])
-            shown = (
-                topic,
-                linked.rendered[topic.path].html,
-                linked.rendered[topic.path].events,
-                [(t.slug, t.name) for t in tags],
-                [
-                    (
-                        entry.number,
-                        digests[entry.source.id],
-                        [
-                            (c.marker_id, c.number, c.quote, c.passage_id, c.source_id)
-                            for c in entry.citations
-                        ],
-                    )
-                    for entry in cited
-                ],
-                backlinks,
-                related,
-            )
-            keyed_page(
-                topic.url_path,
-                shown,
-                "topic.html",
-                date=topic.updated or topic.date,
-                title=topic.title,
-                topic=topic,
-                body=body(topic),
-                tags=tags,
-                events=linked.rendered[topic.path].events,
-                cited=cited,
-                backlinks=backlinks,
-                related=related,
-            )
-        page(
-            "sources/index.html",
-            "sources.html",
-            date=_newest([s.date for s in site.sources]),
-            title="Sources",
-            sources=site.sources,
-            cited_in=linked.cited_in,
-        )
-
     def source_key(source: Source, described: str, passages: list[Passage], tags: list[Tag]) -> str:
         """Everything source.html and original.html are rendered from (not the raw bytes
         themselves: their hash stands for them). described: the source's repr without its
@@ -459,55 +391,128 @@ def render_site(
             index([shards[indexed]])
             indexed += 1
 
-    with stage(f"source pages ({len(to_render)} of {len(site.sources)} rendered)"):
-        for number, made in enumerate(fork_imap(render_sources, chunks, workers)):
-            memo.update(made)
-            if workers > 1 and adopt:
-                adopt([p for s in chunks[number] for p in _source_paths(s)])
-            index_ready(number)
-        index_ready(len(chunks))
-    with stage("tag, timeline and other pages"):
-        page(
-            "tags/index.html",
-            "tags.html",
-            date=site_date,
-            title="Tags",
-            tags=site.tags,
-        )
-        for tag in site.tags:
-            dates = [t.updated or t.date for t in tag.topics] + [s.date for s in tag.sources]
-            listed = (tag.slug, tag.name, tag.topics, [digests[s.id] for s in tag.sources])
-            keyed_page(
-                tag.url_path,
-                (listed, bool(base_url)),
-                "tag.html",
-                date=_newest(dates),
-                title=f"Tag: {tag.name}",
-                tag=tag,
-                tag_feeds=bool(base_url),
-            )
-        if site.timeline:
+    # The workers start on the source pages; meanwhile this process renders the other
+    # pages (a core would otherwise wait), then collects what the workers made.
+    with forked(render_sources, chunks, workers) as results:
+        with stage("home, topic and index pages"):
+            topic_dates = [t.updated or t.date for t in site.topics]
             page(
-                site.timeline.url_path,
-                "timeline.html",
-                date=_newest([e.date for e in site.events]),
-                title=site.timeline.title,
-                page=site.timeline,
-                events=linked.rendered[site.timeline.path].events,
-                cited=linked.sources_list(site.timeline, sources_by_id),
+                "index.html",
+                "home.html",
+                date=site_date,
+                title=settings.title,
+                home=site.home,
+                overview=body(site.home) if site.home else None,
+                cited=linked.sources_list(site.home, sources_by_id) if site.home else [],
+                topics=site.topics,
+                latest=newest_first(site.sources)[: settings.latest_sources_on_home],
+                source_count=len(site.sources),
             )
-        for plain in site.pages:
             page(
-                plain.url_path,
-                "page.html",
-                date=plain.updated or plain.date,
-                title=plain.title,
-                page=plain,
-                body=body(plain),
-                cited=linked.sources_list(plain, sources_by_id),
+                "topics/index.html",
+                "topics.html",
+                date=_newest(topic_dates),
+                title="Topics",
+                topics=site.topics,
             )
-        if search != "off":
-            page("search/index.html", "search.html", title="Search", merged=search_plan.merged)
+            for topic in site.topics:
+                cited = linked.sources_list(topic, sources_by_id)
+                tags = tags_of(topic.tags)
+                backlinks = linked.backlinks.get(topic.path, [])
+                related = linked.related.get(topic.path, [])
+                shown = (
+                    topic,
+                    linked.rendered[topic.path].html,
+                    linked.rendered[topic.path].events,
+                    [(t.slug, t.name) for t in tags],
+                    [
+                        (
+                            entry.number,
+                            digests[entry.source.id],
+                            [
+                                (c.marker_id, c.number, c.quote, c.passage_id, c.source_id)
+                                for c in entry.citations
+                            ],
+                        )
+                        for entry in cited
+                    ],
+                    backlinks,
+                    related,
+                )
+                keyed_page(
+                    topic.url_path,
+                    shown,
+                    "topic.html",
+                    date=topic.updated or topic.date,
+                    title=topic.title,
+                    topic=topic,
+                    body=body(topic),
+                    tags=tags,
+                    events=linked.rendered[topic.path].events,
+                    cited=cited,
+                    backlinks=backlinks,
+                    related=related,
+                )
+            page(
+                "sources/index.html",
+                "sources.html",
+                date=_newest([s.date for s in site.sources]),
+                title="Sources",
+                sources=site.sources,
+                cited_in=linked.cited_in,
+            )
+        with stage("tag, timeline and other pages"):
+            page(
+                "tags/index.html",
+                "tags.html",
+                date=site_date,
+                title="Tags",
+                tags=site.tags,
+            )
+            for tag in site.tags:
+                dates = [t.updated or t.date for t in tag.topics] + [s.date for s in tag.sources]
+                listed = (tag.slug, tag.name, tag.topics, [digests[s.id] for s in tag.sources])
+                keyed_page(
+                    tag.url_path,
+                    (listed, bool(base_url)),
+                    "tag.html",
+                    date=_newest(dates),
+                    title=f"Tag: {tag.name}",
+                    tag=tag,
+                    tag_feeds=bool(base_url),
+                )
+            if site.timeline:
+                page(
+                    site.timeline.url_path,
+                    "timeline.html",
+                    date=_newest([e.date for e in site.events]),
+                    title=site.timeline.title,
+                    page=site.timeline,
+                    events=linked.rendered[site.timeline.path].events,
+                    cited=linked.sources_list(site.timeline, sources_by_id),
+                )
+            for plain in site.pages:
+                page(
+                    plain.url_path,
+                    "page.html",
+                    date=plain.updated or plain.date,
+                    title=plain.title,
+                    page=plain,
+                    body=body(plain),
+                    cited=linked.sources_list(plain, sources_by_id),
+                )
+            if search != "off":
+                page("search/index.html", "search.html", title="Search", merged=search_plan.merged)
+        with stage(
+            f"source pages ({len(to_render)} of {len(site.sources)} rendered; the rest of the "
+            "wait for the workers)"
+        ):
+            for number, made in enumerate(results):
+                memo.update(made)
+                if workers > 1 and adopt:
+                    adopt([p for s in chunks[number] for p in _source_paths(s)])
+                index_ready(number)
+            index_ready(len(chunks))
     if index:
         main_key = main_search.hexdigest()
         index([search_plan.main_bundle(main_key, main_pages, search_keys, search_setup)])

@@ -82,7 +82,7 @@ def test_parallel_rebuild_renders_only_the_edited_source(tmp_path: Path) -> None
         handle.write("\nA closing sentence added by the test.\n")
     result = build(site, site / "output", jobs=2)
     stages = [name for name, _ in result.stages]
-    assert f"source pages (1 of {count} rendered)" in stages, stages
+    assert any(name.startswith(f"source pages (1 of {count} rendered") for name in stages), stages
     assert len(list((site / "output").glob("pagefind-sources-*"))) == 3
     build(site, tmp_path / "clean", use_cache=False, jobs=2)
     assert tree_digest(site / "output") == tree_digest(tmp_path / "clean")
