@@ -235,23 +235,23 @@ def render_site(
 
     # Each source's metadata, and its article by fingerprint when it has one (the repr of
     # every article was a second of each rebuild at 10,000 sources): page keys use these.
-    described = {
+    descriptions = {
         source.id: repr(replace(source, raw=b"", article=EMPTY_ARTICLE))
         + (source.article.fingerprint or repr(source.article))
         for source in site.sources
     }
-    digests = {i: hashlib.sha256(d.encode()).hexdigest() for i, d in described.items()}
+    digests = {i: hashlib.sha256(d.encode()).hexdigest() for i, d in descriptions.items()}
 
     def keyed_page(path: str, key_data: object, template: str, **context: Any) -> None:
         """page(), or the last build's file when key_data (what it shows) is unchanged."""
         key = hashlib.sha256(repr((shared_key, template, key_data)).encode()).hexdigest()
         linked.page_keys[path] = key
-        if reuse and reuse([path], key):
+        # A kept page is read back: the main search index is keyed by its pages' bytes.
+        if reuse and previous and reuse([path], key):
             lastmod[path] = context.get("date")
-            if previous and path.count("/") == 2:  # the search index hashes page bytes
-                data = previous(path)
-                main_search.update(f"{path}\0{len(data)}\0".encode() + data)
-                main_pages.append(path)
+            data = previous(path)
+            main_search.update(f"{path}\0{len(data)}\0".encode() + data)
+            main_pages.append(path)
             return
         page(path, template, **context)
 
@@ -359,8 +359,8 @@ def render_site(
         for source in site.sources:
             original = f"sources/{source.id}/original/index.html"
             passages, tags = linked.passages.get(source.id, []), tags_of(source.tags)
-            key = source_key(source, described[source.id], passages, tags)
-            search_keys[source.id] = search_key(source, described[source.id], passages, tags)
+            key = source_key(source, descriptions[source.id], passages, tags)
+            search_keys[source.id] = search_key(source, descriptions[source.id], passages, tags)
             for path in (source.url_path, original):
                 lastmod[path] = source.date
                 linked.page_keys[path] = key
