@@ -39,14 +39,6 @@ def _run_task(item: Any) -> Any:
     return _TASK(item)
 
 
-def fork_map(
-    task: Callable[[T], R], items: Sequence[T], jobs: int, *, min_items: int = 2
-) -> list[R]:
-    """[task(i) for i in items] in forked worker processes (see forked)."""
-    with forked(task, items, jobs) as results:
-        return list(results)
-
-
 @contextmanager
 def forked(task: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[Iterator[R]]:
     """Start [task(i) for i in items] in forked worker processes, for a task that is a
