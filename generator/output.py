@@ -222,7 +222,10 @@ class OutputUpdate(StagingFolder):
             source = (self.path if page in self._new else self.out) / page
             target = site / page
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, target)
+            try:
+                os.link(source, target)
+            except OSError:  # a filesystem without hard links
+                shutil.copyfile(source, target)
         return site
 
     def commit(
@@ -237,9 +240,10 @@ class OutputUpdate(StagingFolder):
                         self.sizes[relative] = path.stat().st_size
                         self._new.add(relative)
         with stage("update the output in place"):
-            _apply(
-                self.path, self.out, sorted(self._new), sorted(set(self.previous) - set(self.sizes))
-            )
+            # Whatever else is in the output goes, as a first build would leave it out:
+            # files of pages the site no longer has, or put there by hand.
+            removed = sorted(_files_under(self.out) - set(self.sizes))
+            _apply(self.path, self.out, sorted(self._new), removed)
         self.discard()
         return len(self.sizes)
 
@@ -247,6 +251,16 @@ class OutputUpdate(StagingFolder):
         super().discard()
         if self._farms is not None:
             shutil.rmtree(self._farms, ignore_errors=True)
+
+
+def _files_under(folder: Path) -> set[str]:
+    """Every file below folder, as a relative path with forward slashes."""
+    found: set[str] = set()
+    for dirpath, _, filenames in os.walk(folder):
+        relative = os.path.relpath(dirpath, folder).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        found.update(prefix + name for name in filenames)
+    return found
 
 
 def _apply(new_files: Path, out: Path, changed: list[str], removed: list[str]) -> None:
@@ -291,7 +305,9 @@ def _apply(new_files: Path, out: Path, changed: list[str], removed: list[str]) -
 @contextmanager
 def _signals_held() -> Iterator[None]:
     """Hold Ctrl-C (and SIGTERM) while the output is being updated: they take effect after."""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):  # only the main thread receives them; Windows has no signal masks
         yield
         return
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})

@@ -263,3 +263,17 @@ def test_a_rebuild_that_fails_while_updating_the_output_puts_everything_back(
     after = incremental(project)
     assert after == clean_build(project, project.parent / "clean")
     assert not (out / "topics/sanctions").exists(), "a deleted topic leaves no empty folder"
+
+
+def test_a_rebuild_leaves_no_file_a_clean_build_would_not_write(project: Path) -> None:
+    """The output after a rebuild is what a first build writes: stray files go too."""
+    out = project / "output"
+    build(project, out, base_url=BASE_URL)
+    (out / "notes-by-hand.txt").write_text("not part of the site", encoding="utf-8")
+    (out / "topics/old-topic").mkdir()
+    (out / "topics/old-topic/index.html").write_text("gone", encoding="utf-8")
+    edit_source(project)
+    after = incremental(project)
+    assert "notes-by-hand.txt" not in after and "topics/old-topic/index.html" not in after
+    assert not (out / "topics/old-topic").exists()
+    assert after == clean_build(project, project.parent / "clean")
