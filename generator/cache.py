@@ -85,6 +85,7 @@ class BuildCache:
         self.enabled = enabled
         self._articles: dict[str, CleanedArticle] | None = None
         self._used: dict[str, CleanedArticle] = {}
+        self._articles_read: set[str] = set()  # the keys in the cache file when read
         self._json: dict[str, dict[str, Any]] = {}
         self._parsed: dict[str, Any] | None = None
         self._parsed_used: dict[str, Any] = {}
@@ -202,6 +203,7 @@ class BuildCache:
         """Clean requests, reusing cached results; misses run in `jobs` processes."""
         if self._articles is None:
             self._articles = self._read_articles() if self.enabled else {}
+            self._articles_read = set(self._articles)
         code = code_fingerprint()
         keys = [
             hashlib.sha256(
@@ -263,12 +265,13 @@ class BuildCache:
     def save_articles(self) -> None:
         """Keep the articles this build used (so deleted sources do not pile up); unless
         they are exactly the ones kept already (writing 10,000 articles takes a second)."""
-        if self.enabled and self._used and set(self._used) != set(self._articles or {}):
+        if self.enabled and self._used and set(self._used) != self._articles_read:
             self._write(_ARTICLES, pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL))
 
     def quotes(self) -> dict[str, list[str]]:
-        """The last build's verified quotes: 'source\\0passage' -> [file sha256, passage]."""
-        return self._read_json(_QUOTES)
+        """The last build's verified quotes: 'source\\0passage' -> [file sha256, passage]
+        (a copy: the one read stays as it was, to tell whether anything changed)."""
+        return dict(self._read_json(_QUOTES))
 
     def save_quotes(self, checked: dict[str, list[str]]) -> None:
         if self.enabled:
@@ -279,11 +282,12 @@ class BuildCache:
                 self._write(_QUOTES, json.dumps(merged, sort_keys=True).encode())
 
     def feed_html(self) -> dict[str, str]:
-        """Feed item HTML of the last build, by a key of everything it was made from."""
-        return self._read_json(_FEED_HTML)
+        """Feed item HTML of the last build, by a key of everything it was made from (a
+        copy, which the build adds to)."""
+        return dict(self._read_json(_FEED_HTML))
 
     def save_feed_html(self, used: dict[str, str]) -> None:
-        if self.enabled and used != self.feed_html():
+        if self.enabled and used != self._read_json(_FEED_HTML):
             self._write(_FEED_HTML, json.dumps(used, sort_keys=True).encode("utf-8"))
 
     def _read_articles(self) -> dict[str, CleanedArticle]:

@@ -277,3 +277,33 @@ def test_a_rebuild_leaves_no_file_a_clean_build_would_not_write(project: Path) -
     assert "notes-by-hand.txt" not in after and "topics/old-topic/index.html" not in after
     assert not (out / "topics/old-topic").exists()
     assert after == clean_build(project, project.parent / "clean")
+
+
+def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache keeps what the next build needs: cleaned articles and feed item HTML."""
+    import generator.cache
+    import generator.render
+
+    out = project / "output"
+    build(project, out, base_url=BASE_URL, jobs=1)
+    assert (project / ".briefing-cache/articles.pickle").is_file()
+    assert (project / ".briefing-cache/feed-html.json").is_file()
+    cleaned: list[object] = []
+    made: list[str] = []
+    real_clean, real_absolutize = generator.cache.clean_request, generator.render.absolutize
+    monkeypatch.setattr(
+        generator.cache, "clean_request", lambda r: cleaned.append(r) or real_clean(r)
+    )
+    monkeypatch.setattr(
+        generator.render, "absolutize", lambda h, u: made.append(u) or real_absolutize(h, u)
+    )
+    edit(
+        project / "seeds/001_aa6b22c0c52c705b.txt",
+        "may be willing to communicate",
+        "may yet be willing to communicate",
+    )
+    build(project, out, base_url=BASE_URL, jobs=1)
+    assert len(cleaned) == 1
+    assert made == [BASE_URL + "sources/blinken-meets-wang-yi/"]
