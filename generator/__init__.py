@@ -199,6 +199,7 @@ def build(
                 adopt=staging.adopt,
                 markdown_memo=rendered_pages,
                 previous=lambda path: (out / path).read_bytes(),
+                locations=cache.quote_locations(),
                 reuse=reuse,
                 theme_key=key_of_theme,
                 feed_memo=feed_memo,
@@ -226,6 +227,7 @@ def build(
         cache.save_rendered_pages(rendered_pages)
         cache.save_quotes(linked.checked)
         cache.save_feed_html(linked.feed_html)
+        cache.save_quote_locations(linked.locations)
         cache.record_build(
             fingerprint,
             out,

@@ -29,6 +29,7 @@ _QUOTES = "verified-quotes.json"
 _FEED_HTML = "feed-html.json"
 _PARSED_YAML = "parsed-yaml.pickle"
 _RENDERED = "rendered-pages.pickle"
+_LOCATIONS = "quote-locations.json"
 
 
 @cache
@@ -285,6 +286,15 @@ class BuildCache:
         """Feed item HTML of the last build, by a key of everything it was made from (a
         copy, which the build adds to)."""
         return dict(self._read_json(_FEED_HTML))
+
+    def quote_locations(self) -> dict[str, list[int]]:
+        """Where the last build found each quote: 'article hash\\0quote' -> [block, start,
+        end] (a copy)."""
+        return dict(self._read_json(_LOCATIONS))
+
+    def save_quote_locations(self, used: dict[str, list[int]]) -> None:
+        if self.enabled and used != self._read_json(_LOCATIONS):
+            self._write(_LOCATIONS, json.dumps(used, sort_keys=True).encode("utf-8"))
 
     def save_feed_html(self, used: dict[str, str]) -> None:
         if self.enabled and used != self._read_json(_FEED_HTML):

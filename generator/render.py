@@ -57,6 +57,7 @@ def render_markdown(
     settings: Settings,
     checked: dict[str, list[str]] | None = None,
     memo: dict[str, Rendered] | None = None,
+    locations: dict[str, list[int]] | None = None,
 ) -> Linked:
     """Render every Markdown page, then resolve and check what they cite and link.
 
@@ -96,7 +97,7 @@ def render_markdown(
     if memo is not None:
         memo.clear()
         memo.update(used)
-    linked, problems = resolve(site, rendered, checked)
+    linked, problems = resolve(site, rendered, checked, locations)
     for page in site.pages:
         if page.slug in RESERVED_PAGE_SLUGS:
             problems.append(
@@ -151,6 +152,7 @@ def render_site(
     feed_memo: dict[str, str] | None = None,
     markdown_memo: dict[str, Rendered] | None = None,
     previous: Callable[[str], bytes] | None = None,
+    locations: dict[str, list[int]] | None = None,
 ) -> Linked:
     """Render every output file, handing each to emit(path, bytes) as soon as it is made.
 
@@ -166,11 +168,12 @@ def render_site(
     rendered from the same inputs (key) and says whether it did; theme_key stands for the
     templates; feed_memo holds the last build's feed item HTML by key. adopt(paths) is told
     of the files that worker processes wrote with their copy of emit. markdown_memo: see
-    render_markdown. previous(path): the bytes of a file reuse() kept. Returns the resolved
+    render_markdown, locations: resolve's known. previous(path): the bytes of a file reuse()
+    kept. Returns the resolved
     links, with the key of each reusable page and the feed HTML this build used.
     """
     with stage("markdown, citations and quotes"):
-        linked = render_markdown(site, settings, checked, markdown_memo)
+        linked = render_markdown(site, settings, checked, markdown_memo, locations)
     site_date = site_date or newest_date(site) or PartialDate(1970, 1, 1)
     base_url = normalise_base_url(settings.url) if settings.url else None
     sources_by_id = {s.id: s for s in site.sources}

@@ -83,6 +83,8 @@ class Linked:
     page_keys: dict[str, str] = field(default_factory=dict)
     # key -> feed item HTML this build used (kept in the cache for the next build)
     feed_html: dict[str, str] = field(default_factory=dict)
+    # "article hash\0quote" -> [block, start, end]: where each quote was found (cache)
+    locations: dict[str, list[int]] = field(default_factory=dict)
 
     def sources_list(self, page: Page, sources: dict[str, Source]) -> list[CitedSource]:
         by_number: dict[int, list[Citation]] = defaultdict(list)
@@ -233,13 +235,31 @@ def block_pieces(block: Block, passages: list[Passage]) -> list[Piece]:
     return pieces
 
 
+def _still_there(article: CleanedArticle, quote: str, found: Any) -> bool:
+    """Whether a remembered location really holds the quote (a damaged cache is a miss)."""
+    if not (
+        isinstance(found, list)
+        and len(found) == 3
+        and all(isinstance(n, int) for n in found)
+        and 0 <= found[0] < len(article.blocks)
+    ):
+        return False
+    block, start, end = found
+    return quote_form(article.blocks[block].text[start:end]) == quote_form(quote)
+
+
 def resolve(
-    site: Site, rendered: list[Rendered], previous: dict[str, list[str]] | None = None
+    site: Site,
+    rendered: list[Rendered],
+    previous: dict[str, list[str]] | None = None,
+    known: dict[str, list[int]] | None = None,
 ) -> tuple[Linked, list[Problem]]:
     """Verify every quote and build passages, Cited-in lists, backlinks and related topics.
 
     previous is the last build's record of verified quotes (Linked.checked), used to say
-    when a quote fails because its source file changed.
+    when a quote fails because its source file changed. known: where earlier builds found
+    quotes in articles (Linked.locations), by the article's hash: searching every cited
+    article again was most of this step.
     """
     linked = Linked(rendered={r.page.path: r for r in rendered})
     problems: list[Problem] = [p for r in rendered for p in r.problems]
@@ -255,14 +275,23 @@ def resolve(
             key = (citation.source_id, citation.passage_id)
             if key not in located:
                 article = sources[citation.source_id].article
-                if citation.source_id not in forms:
-                    forms[citation.source_id] = [quote_form(b.text) for b in article.blocks]
-                where = locate_quote(article, citation.quote, forms[citation.source_id])
+                memo_key = f"{article.fingerprint}\0{citation.quote}"
+                found = (known or {}).get(memo_key) if article.fingerprint else None
+                where: tuple[int, int, int] | None = None
+                if _still_there(article, citation.quote, found):
+                    assert found is not None
+                    where = (found[0], found[1], found[2])
+                else:
+                    if citation.source_id not in forms:
+                        forms[citation.source_id] = [quote_form(b.text) for b in article.blocks]
+                    where = locate_quote(article, citation.quote, forms[citation.source_id])
                 if where is None:
                     problems.append(_quote_problem(citation, sources[citation.source_id], previous))
                     continue
                 located[key] = where
                 block, start, end = where
+                if article.fingerprint:
+                    linked.locations[memo_key] = [block, start, end]
                 linked.checked[f"{citation.source_id}\0{citation.passage_id}"] = [
                     sources[citation.source_id].raw_sha256,
                     article.blocks[block].text[start:end],

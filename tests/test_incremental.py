@@ -285,6 +285,7 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
     """The cache keeps what the next build needs: cleaned articles and feed item HTML."""
     import generator.cache
     import generator.render
+    import generator.resolve
 
     out = project / "output"
     build(project, out, base_url=BASE_URL, jobs=1)
@@ -304,6 +305,17 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
         "may be willing to communicate",
         "may yet be willing to communicate",
     )
+    searched: list[object] = []
+    real_locate = generator.resolve.locate_quote
+    monkeypatch.setattr(
+        generator.resolve,
+        "locate_quote",
+        lambda article, *rest: searched.append(article) or real_locate(article, *rest),
+    )
     build(project, out, base_url=BASE_URL, jobs=1)
     assert len(cleaned) == 1
     assert made == [BASE_URL + "sources/blinken-meets-wang-yi/"]
+    # Quotes are sought again only in the edited article; the others are where they were.
+    assert searched and all(article is searched[0] for article in searched)
+    after = tree_digest(out)
+    assert after == clean_build(project, project.parent / "clean")
