@@ -284,6 +284,7 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
 ) -> None:
     """The cache keeps what the next build needs: cleaned articles and feed item HTML."""
     import generator.cache
+    import generator.feedplan
     import generator.render
     import generator.resolve
 
@@ -297,9 +298,10 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
     monkeypatch.setattr(
         generator.cache, "clean_request", lambda r: cleaned.append(r) or real_clean(r)
     )
-    monkeypatch.setattr(
-        generator.render, "absolutize", lambda h, u: made.append(u) or real_absolutize(h, u)
-    )
+    for module in (generator.render, generator.feedplan):  # sources' and topics' feed HTML
+        monkeypatch.setattr(
+            module, "absolutize", lambda h, u: made.append(u) or real_absolutize(h, u)
+        )
     edit(
         project / "seeds/001_aa6b22c0c52c705b.txt",
         "may be willing to communicate",
