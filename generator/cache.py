@@ -91,6 +91,7 @@ class BuildCache:
         self._parsed: dict[str, Any] | None = None
         self._parsed_used: dict[str, Any] = {}
         self._parsed_changed = False
+        self._rendered_before: set[str] = set()
 
     def _read_json(self, name: str) -> dict[str, Any]:
         """A JSON mapping from the cache, read once per build; {} when off, absent or damaged."""
@@ -104,23 +105,35 @@ class BuildCache:
             self._json[name] = data if isinstance(data, dict) else {}
         return self._json[name]
 
+    def _read_pickle(self, name: str) -> dict[str, Any]:
+        """A pickled mapping from the cache; {} when off, absent or damaged."""
+        if not self.enabled:
+            return {}
+        try:
+            data = pickle.loads((self.folder / name).read_bytes())
+        except Exception:  # noqa: BLE001 - any damage to the cache is a miss
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_json_if_changed(self, name: str, data: dict[str, Any]) -> None:
+        """Write a JSON mapping unless it equals the one read from the cache this build."""
+        if self.enabled and data != self._read_json(name):
+            self._write(name, json.dumps(data, sort_keys=True).encode("utf-8"))
+
+    def _manifest_for(self, out: Path) -> dict[str, Any]:
+        """The last build's manifest if that build was into out; {} otherwise."""
+        manifest = self._read_json(_MANIFEST)
+        return manifest if manifest.get("output") == str(out) else {}
+
     # -- whole-build skip -----------------------------------------------------------------
 
     def unchanged_build(self, fingerprint: str, out: Path) -> dict[str, Any] | None:
         """The last build's summary if it had these inputs and its output is still intact."""
-        manifest = self._read_json(_MANIFEST)
-        if (
-            not manifest
-            or manifest.get("fingerprint") != fingerprint
-            or manifest.get("output") != str(out)
-        ):
+        manifest = self._manifest_for(out)
+        if manifest.get("fingerprint") != fingerprint:
             return None
-        for rel, size in manifest.get("files", {}).items():
-            try:
-                if (out / rel).stat().st_size != size:
-                    return None
-            except OSError:
-                return None
+        if any(_size(out, rel) != size for rel, size in manifest.get("files", {}).items()):
+            return None
         summary = manifest.get("summary")
         return summary if isinstance(summary, dict) else None
 
@@ -137,18 +150,15 @@ class BuildCache:
     def previous_files(self, out: Path) -> dict[str, int]:
         """The last build's files in out and their sizes ({} if it was not into out, or
         out is gone): a rebuild then updates out instead of writing all of it again."""
-        manifest = self._read_json(_MANIFEST)
-        if manifest.get("output") != str(out) or not out.is_dir():
+        if not out.is_dir():
             return {}
-        files = manifest.get("files", {})
+        files = self._manifest_for(out).get("files", {})
         return files if isinstance(files, dict) else {}
 
     def reusable_pages(self, out: Path) -> dict[str, tuple[str, int]]:
         """Pages of the last build into out that are still there as written: path -> the
         key of everything they were rendered from."""
-        manifest = self._read_json(_MANIFEST)
-        if manifest.get("output") != str(out):
-            return {}
+        manifest = self._manifest_for(out)
         sizes = manifest.get("files", {})
         reusable = {}
         for path, key in manifest.get("page_keys", {}).items():
@@ -160,9 +170,7 @@ class BuildCache:
     def reusable_search(self, out: Path) -> dict[str, tuple[str, dict[str, int]]]:
         """The last build's search index parts still intact in out: folder -> (key, the
         folder's files and sizes)."""
-        manifest = self._read_json(_MANIFEST)
-        if manifest.get("output") != str(out):
-            return {}
+        manifest = self._manifest_for(out)
         sizes: dict[str, int] = manifest.get("files", {})
         by_folder: dict[str, dict[str, int]] = {}
         for path, size in sizes.items():
@@ -203,7 +211,7 @@ class BuildCache:
     def clean_all(self, requests: list[CleanRequest], jobs: int = 1) -> list[CleanedArticle]:
         """Clean requests, reusing cached results; misses run in `jobs` processes."""
         if self._articles is None:
-            self._articles = self._read_articles() if self.enabled else {}
+            self._articles = self._read_pickle(_ARTICLES)
             self._articles_read = set(self._articles)
         code = code_fingerprint()
         keys = [
@@ -226,13 +234,7 @@ class BuildCache:
         """parse_yaml, remembered by the text's hash (sources.yaml of a large site takes a
         tenth of a second per thousand entries to parse, a twentieth of that to unpickle)."""
         if self._parsed is None:
-            self._parsed = {}
-            if self.enabled:
-                try:
-                    loaded = pickle.loads((self.folder / _PARSED_YAML).read_bytes())
-                    self._parsed = loaded if isinstance(loaded, dict) else {}
-                except Exception:  # noqa: BLE001 - any damage to the cache is a miss
-                    pass
+            self._parsed = self._read_pickle(_PARSED_YAML)
         key = hashlib.sha256(f"{rel}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
         if key not in self._parsed:
             self._parsed[key] = parse_yaml(text, rel)
@@ -247,15 +249,7 @@ class BuildCache:
     def rendered_pages(self) -> dict[str, Any]:
         """Markdown pages rendered by the last build, by key (see render_markdown); the
         build adds its own and saves the ones it used."""
-        self._rendered_before: set[str] = set()
-        if not self.enabled:
-            return {}
-        try:
-            loaded = pickle.loads((self.folder / _RENDERED).read_bytes())
-        except Exception:  # noqa: BLE001 - any damage to the cache is a miss
-            return {}
-        if not isinstance(loaded, dict):
-            return {}
+        loaded = self._read_pickle(_RENDERED)
         self._rendered_before = set(loaded)
         return loaded
 
@@ -275,12 +269,8 @@ class BuildCache:
         return dict(self._read_json(_QUOTES))
 
     def save_quotes(self, checked: dict[str, list[str]]) -> None:
-        if self.enabled:
-            previous = self.quotes()
-            # Keep what was checked before too, so an error survives a fixed-then-broken edit.
-            merged = {**previous, **checked}
-            if merged != previous:
-                self._write(_QUOTES, json.dumps(merged, sort_keys=True).encode())
+        # Keep what was checked before too, so an error survives a fixed-then-broken edit.
+        self._write_json_if_changed(_QUOTES, {**self._read_json(_QUOTES), **checked})
 
     def feed_html(self) -> dict[str, str]:
         """Feed item HTML of the last build, by a key of everything it was made from (a
@@ -293,19 +283,10 @@ class BuildCache:
         return dict(self._read_json(_LOCATIONS))
 
     def save_quote_locations(self, used: dict[str, list[int]]) -> None:
-        if self.enabled and used != self._read_json(_LOCATIONS):
-            self._write(_LOCATIONS, json.dumps(used, sort_keys=True).encode("utf-8"))
+        self._write_json_if_changed(_LOCATIONS, used)
 
     def save_feed_html(self, used: dict[str, str]) -> None:
-        if self.enabled and used != self._read_json(_FEED_HTML):
-            self._write(_FEED_HTML, json.dumps(used, sort_keys=True).encode("utf-8"))
-
-    def _read_articles(self) -> dict[str, CleanedArticle]:
-        try:
-            data = pickle.loads((self.folder / _ARTICLES).read_bytes())
-        except Exception:  # noqa: BLE001 - any damage to the cache is a miss
-            return {}
-        return data if isinstance(data, dict) else {}
+        self._write_json_if_changed(_FEED_HTML, used)
 
     def _write(self, name: str, data: bytes) -> None:
         try:
