@@ -119,13 +119,17 @@ class StagingFolder:
         """A folder holding these pages, written, where Pagefind can index them."""
         return self.path
 
-    def write(self, path: str, data: bytes) -> None:
-        self._claim(path)
+    def _place(self, path: str) -> Path:
+        """Where path goes in the temporary folder, its folder made (once)."""
         target = self.path.joinpath(*safe_relative(path).parts)
         if target.parent not in self._made:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
-        target.write_bytes(data)
+        return target
+
+    def write(self, path: str, data: bytes) -> None:
+        self._claim(path)
+        self._place(path).write_bytes(data)
         self.sizes[path] = len(data)
 
     def adopt(self, paths: list[str]) -> None:
@@ -138,10 +142,7 @@ class StagingFolder:
         """Put a file of the previous output (of the given size), unchanged, at path (a hard
         link if possible)."""
         self._claim(path)
-        target = self.path.joinpath(*safe_relative(path).parts)
-        if target.parent not in self._made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
+        target = self._place(path)
         try:
             os.link(previous, target)
         except OSError:
@@ -155,13 +156,21 @@ class StagingFolder:
         the folder in; return its file count."""
         if finish:
             finish(self.path)
-            for folder in finished or []:
-                for path in (self.path / folder).rglob("*"):
-                    if path.is_file():
-                        self.sizes[path.relative_to(self.path).as_posix()] = path.stat().st_size
+            self._take_in(finished or [])
         with stage("swap the new site in"):
             _swap(self.path, self.out)
         return len(self.sizes)
+
+    def _take_in(self, folders: list[str]) -> list[str]:
+        """Record the files something else wrote into these subfolders; their paths."""
+        found = []
+        for folder in folders:
+            for path in (self.path / folder).rglob("*"):
+                if path.is_file():
+                    relative = path.relative_to(self.path).as_posix()
+                    self.sizes[relative] = path.stat().st_size
+                    found.append(relative)
+        return found
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -203,8 +212,8 @@ class OutputUpdate(StagingFolder):
                 super().adopt([path])
                 self._new.add(path)
             else:  # the worker found it identical to the previous output's file
-                self._claim(path)
-                self.sizes[path] = self.out.joinpath(*safe_relative(path).parts).stat().st_size
+                kept = self.out.joinpath(*safe_relative(path).parts)
+                self.reuse(path, kept, kept.stat().st_size)
 
     def reuse(self, path: str, previous: Path, size: int) -> None:
         """Keep the previous output's file: nothing to write."""
@@ -233,12 +242,7 @@ class OutputUpdate(StagingFolder):
     ) -> int:
         if finish:
             finish(self.path)
-            for folder in finished or []:
-                for path in (self.path / folder).rglob("*"):
-                    if path.is_file():
-                        relative = path.relative_to(self.path).as_posix()
-                        self.sizes[relative] = path.stat().st_size
-                        self._new.add(relative)
+            self._new.update(self._take_in(finished or []))
         with stage("update the output in place"):
             # Whatever else is in the output goes, as a first build would leave it out:
             # files of pages the site no longer has, or put there by hand.
