@@ -162,6 +162,8 @@ def build(
         quotes, feed_memo, key_of_theme = cache.quotes(), cache.feed_html(), theme_key(dirs)
         reusable = cache.reusable_pages(out)
         reusable_search = cache.reusable_search(out)
+        previous_files = cache.previous_files(out)
+        rendered_pages, locations = cache.rendered_pages(), cache.quote_locations()
     search_bundles: dict[str, str] = {}  # folder -> key, for the next build
     indexed: list[str] = []  # folders Pagefind writes in this build
 
@@ -180,9 +182,6 @@ def build(
                 site = staging.search_site(bundle.pages, bundle.folder)
                 indexer.add(site, staging.path / bundle.folder, bundle)
 
-    with stage("read the cache, load templates"):
-        previous_files = cache.previous_files(out)
-        rendered_pages = cache.rendered_pages()
     with staged_output(out, static_dirs, previous_files) as staging:
         try:
             linked = render_site(
@@ -199,7 +198,7 @@ def build(
                 adopt=staging.adopt,
                 markdown_memo=rendered_pages,
                 previous=lambda path: (out / path).read_bytes(),
-                locations=cache.quote_locations(),
+                locations=locations,
                 reuse=reuse,
                 theme_key=key_of_theme,
                 feed_memo=feed_memo,

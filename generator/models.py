@@ -163,6 +163,11 @@ class Source:
     def raw_path(self) -> str:
         return f"sources/{self.id}/original.txt"
 
+    @property
+    def original_path(self) -> str:
+        """The page showing the original text."""
+        return f"sources/{self.id}/original/index.html"
+
 
 @dataclass(frozen=True)
 class Page:

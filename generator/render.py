@@ -40,6 +40,13 @@ class NavItem:
     path: str
 
 
+def key_of(value: object) -> str:
+    """A hash of value's repr(), which depends only on values (pickle's output also depends
+    on which equal objects happen to be shared, e.g. after loading from the cache): the
+    keys that decide what a rebuild may reuse."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
 def render_markdown(
     site: Site,
     settings: Settings,
@@ -67,14 +74,12 @@ def render_markdown(
         return ()
 
     known = {page.path: page for page in documents}
-    shared = hashlib.sha256(
-        repr((code_fingerprint(), settings.allow_raw_html, lookup.digest())).encode()
-    ).hexdigest()
+    shared = key_of((code_fingerprint(), settings.allow_raw_html, lookup.digest()))
     rendered = []
     used: dict[str, Rendered] = {}
     for page in documents:
         events = events_of(page)
-        key = hashlib.sha256(repr((shared, page, page.url_path, events)).encode()).hexdigest()
+        key = key_of((shared, page, page.url_path, events))
         found = (memo or {}).get(key)
         if found is None:
             found = render_page(md, page, page.url_path, lookup, events)
@@ -157,8 +162,8 @@ def render_site(
     templates; feed_memo holds the last build's feed item HTML by key. adopt(paths) is told
     of the files that worker processes wrote with their copy of emit. markdown_memo: see
     render_markdown, locations: resolve's known. previous(path): the bytes of a file reuse()
-    kept. Returns the resolved
-    links, with the key of each reusable page and the feed HTML this build used.
+    kept. Returns the resolved links, with the key of each reusable page and the feed HTML
+    this build used.
     """
     with stage("markdown, citations and quotes"):
         linked = render_markdown(site, settings, checked, markdown_memo, locations)
@@ -198,31 +203,31 @@ def render_site(
     main_search = hashlib.sha256()
     main_pages: list[str] = []
 
-    def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
-        data = render(env, template, path, **common, **context).encode("utf-8")
+    def indexed_in_main(path: str, data: bytes) -> None:
+        """A topic or tag page goes into the main search index, keyed by its pages' bytes:
+        a tag page that lists an edited source is rendered again, but if its bytes are the
+        same, so is the index."""
         if path.startswith(("topics/", "tags/")) and path.count("/") == 2:
-            # The main search index is keyed by its pages' bytes: a tag page that lists an
-            # edited source is rendered again, but if its bytes are the same, so is the index.
             main_search.update(f"{path}\0{len(data)}\0".encode() + data)
             main_pages.append(path)
+
+    def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
+        data = render(env, template, path, **common, **context).encode("utf-8")
+        indexed_in_main(path, data)
         emit(path, data)
         lastmod[path] = date
 
     # Everything a source's pages share with every page: a change here re-renders them all.
-    # Keys hash repr(), which depends only on values (pickle's output also depends on
-    # which equal objects happen to be shared, e.g. after loading from the cache).
-    shared_key = hashlib.sha256(
-        repr(
-            (
-                theme_key,
-                code_fingerprint(),
-                settings,
-                [(item.title, item.path) for item in nav],
-                site_date,
-                search,
-            )
-        ).encode()
-    ).hexdigest()
+    shared_key = key_of(
+        (
+            theme_key,
+            code_fingerprint(),
+            settings,
+            [(item.title, item.path) for item in nav],
+            site_date,
+            search,
+        )
+    )
 
     # Each source's metadata, and its article by fingerprint when it has one (the repr of
     # every article was a second of each rebuild at 10,000 sources): page keys use these.
@@ -235,14 +240,11 @@ def render_site(
 
     def keyed_page(path: str, key_data: object, template: str, **context: Any) -> None:
         """page(), or the last build's file when key_data (what it shows) is unchanged."""
-        key = hashlib.sha256(repr((shared_key, template, key_data)).encode()).hexdigest()
+        key = key_of((shared_key, template, key_data))
         linked.page_keys[path] = key
-        # A kept page is read back: the main search index is keyed by its pages' bytes.
         if reuse and previous and reuse([path], key):
             lastmod[path] = context.get("date")
-            data = previous(path)
-            main_search.update(f"{path}\0{len(data)}\0".encode() + data)
-            main_pages.append(path)
+            indexed_in_main(path, previous(path))  # a kept page is read back
             return
         page(path, template, **context)
 
@@ -269,7 +271,7 @@ def render_site(
             cited,
             quoted,
         )
-        return hashlib.sha256(repr(data).encode()).hexdigest()
+        return key_of(data)
 
     def search_key(source: Source, described: str, passages: list[Passage], tags: list[Tag]) -> str:
         """Everything the searchable part of a source's page is made from: not the pages
@@ -281,7 +283,7 @@ def render_site(
             [(t.slug, t.name) for t in tags],
             [(p.id, p.block, p.start, p.end) for p in passages],
         )
-        return hashlib.sha256(repr(data).encode()).hexdigest()
+        return key_of(data)
 
     search_keys: dict[str, str] = {}
 
@@ -328,13 +330,12 @@ def render_site(
                     passage_count=len(passages),
                 ).encode("utf-8"),
             )
-            original = f"sources/{source.id}/original/index.html"
             emit(
-                original,
+                source.original_path,
                 render(
                     env,
                     "original.html",
-                    original,
+                    source.original_path,
                     **common,
                     title=f"Original text: {source.title}",
                     source=source,
@@ -348,17 +349,16 @@ def render_site(
     to_render = []
     with stage("source page keys, original files, unchanged pages"):
         for source in site.sources:
-            original = f"sources/{source.id}/original/index.html"
             passages, tags = linked.passages.get(source.id, []), tags_of(source.tags)
             key = source_key(source, descriptions[source.id], passages, tags)
             search_keys[source.id] = search_key(source, descriptions[source.id], passages, tags)
-            for path in (source.url_path, original):
+            for path in (source.url_path, source.original_path):
                 lastmod[path] = source.date
                 linked.page_keys[path] = key
             linked.page_keys[source.raw_path] = source.raw_sha256
             if not (reuse and reuse([source.raw_path], source.raw_sha256)):
                 emit(source.raw_path, source.raw)
-            if not (reuse and reuse([source.url_path, original], key)):
+            if not (reuse and reuse([source.url_path, source.original_path], key)):
                 to_render.append(source)
     workers = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
     # Chunks of sources to render, shard by shard, so that each search shard is indexed
@@ -501,7 +501,7 @@ def render_site(
             for number, made in enumerate(results):
                 memo.update(made)
                 if workers > 1 and adopt:
-                    adopt([p for s in chunks[number] for p in _source_paths(s)])
+                    adopt([p for s in chunks[number] for p in (s.url_path, s.original_path)])
                 index_ready(number)
             index_ready(len(chunks))
     if index:
@@ -520,7 +520,7 @@ def render_site(
         graph = graph_data(site, linked)
         # Indented JSON is written by the json module's Python encoder: slow on a large
         # site, so an unchanged graph keeps the last build's file.
-        key = hashlib.sha256(repr(graph).encode()).hexdigest()
+        key = key_of(graph)
         linked.page_keys["graph.json"] = key
         if not (reuse and reuse(["graph.json"], key)):
             text = json.dumps(graph, ensure_ascii=False, indent=1, sort_keys=True)
@@ -538,10 +538,6 @@ def render_site(
                     emit(path, make())
             emit("sitemap.xml", sitemap(lastmod, base_url))
     return linked
-
-
-def _source_paths(source: Source) -> tuple[str, str]:
-    return source.url_path, f"sources/{source.id}/original/index.html"
 
 
 def _newest(dates: list[PartialDate | None]) -> PartialDate | None:

@@ -80,8 +80,8 @@ class SearchPlan:
         source's page, setup: what else an index depends on (Pagefind, the language)."""
         bundles = []
         for folder, ids in self.shards:
-            glob = "sources/{" + ",".join(ids) + "}/index.html" if len(ids) > 1 else ""
-            glob = glob or f"sources/{ids[0]}/index.html"
+            one = len(ids) == 1  # a brace group of one is not a pattern
+            glob = f"sources/{ids[0] if one else '{' + ','.join(ids) + '}'}/index.html"
             parts = (glob, *(source_keys[i] for i in ids))
             pages = tuple(f"sources/{i}/index.html" for i in ids)
             bundles.append(Bundle(folder, glob, _key(setup, *parts), pages))
