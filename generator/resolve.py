@@ -235,17 +235,19 @@ def block_pieces(block: Block, passages: list[Passage]) -> list[Piece]:
     return pieces
 
 
-def _still_there(article: CleanedArticle, quote: str, found: Any) -> bool:
-    """Whether a remembered location really holds the quote (a damaged cache is a miss)."""
+def _remembered(article: CleanedArticle, quote: str, found: Any) -> tuple[int, int, int] | None:
+    """A remembered location of the quote, if it really holds it (a damaged cache is a miss)."""
     if not (
         isinstance(found, list)
         and len(found) == 3
         and all(isinstance(n, int) for n in found)
         and 0 <= found[0] < len(article.blocks)
     ):
-        return False
+        return None
     block, start, end = found
-    return quote_form(article.blocks[block].text[start:end]) == quote_form(quote)
+    if quote_form(article.blocks[block].text[start:end]) != quote_form(quote):
+        return None
+    return block, start, end
 
 
 def resolve(
@@ -277,11 +279,8 @@ def resolve(
                 article = sources[citation.source_id].article
                 memo_key = f"{article.fingerprint}\0{citation.quote}"
                 found = (known or {}).get(memo_key) if article.fingerprint else None
-                where: tuple[int, int, int] | None = None
-                if _still_there(article, citation.quote, found):
-                    assert found is not None
-                    where = (found[0], found[1], found[2])
-                else:
+                where = _remembered(article, citation.quote, found)
+                if where is None:
                     if citation.source_id not in forms:
                         forms[citation.source_id] = [quote_form(b.text) for b in article.blocks]
                     where = locate_quote(article, citation.quote, forms[citation.source_id])
