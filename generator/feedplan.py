@@ -137,10 +137,20 @@ def all_feeds(
     )
     files: dict[str, tuple[str, Callable[[], bytes]]] = {}
 
+    # What each item shows, once: an item is in up to one feed per tag.
+    described_items: dict[str, str] = {}
+
+    def described(item: FeedItem) -> str:
+        text = described_items.get(item.key)
+        if text is None:
+            text = described_items[item.key] = repr(
+                (replace(item, html=""), html_keys.get(item.key))
+            )
+        return text
+
     def add(path: str, make: Callable[..., bytes], *args: Any) -> None:
         info, chosen = args[0], args[1]
-        described = [(replace(i, html=""), html_keys.get(i.key)) for i in chosen]
-        key = repr((make.__name__, info, described, args[2:]))
+        key = repr((make.__name__, info, [described(i) for i in chosen], args[2:]))
         files[path] = (key, lambda: make(*args))
 
     add("feed.xml", rss_feed, info, items[:limit], base_url, site_date)
