@@ -154,7 +154,7 @@ def build(
             return False
         for path, entry in zip(paths, found, strict=True):
             assert entry is not None
-            staging.reuse(path, out / path, entry[1])
+            staging.reuse(path, entry[1])
         return True
 
     with stage("read the cache, load templates"):
@@ -176,7 +176,7 @@ def build(
             previous = reusable_search.get(bundle.folder)
             if previous and previous[0] == bundle.key:
                 for path, size in previous[1].items():
-                    staging.reuse(path, out / path, size)
+                    staging.reuse(path, size)
             else:
                 indexed.append(bundle.folder)
                 site = staging.search_site(bundle.pages, bundle.folder)

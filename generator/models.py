@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 SOURCE_KINDS = ("news", "opinion", "editorial", "analysis")
@@ -142,8 +143,10 @@ class Source:
     raw: bytes  # the seed file exactly as saved, published as the "original text"
     line: int  # where the entry starts in sources.yaml
 
-    @property
+    @cached_property
     def raw_sha256(self) -> str:
+        """Computed once per source (page keys, the metadata card and the cache ask for it
+        several times: 45,000 hashes a rebuild at 10,000 sources)."""
         return hashlib.sha256(self.raw).hexdigest()
 
     @property

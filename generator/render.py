@@ -237,6 +237,15 @@ def render_site(
         for source in site.sources
     }
     digests = {i: hashlib.sha256(d.encode()).hexdigest() for i, d in descriptions.items()}
+    # Pages stand in keys for their digests: a topic's key names the pages linking to it
+    # and a tag's the topics it lists, and repeating their whole text in every key made
+    # the keys of 1,000 topics cost more than rendering them.
+    page_digests: dict[str, str] = {}
+
+    def digest_of(page: Page) -> str:
+        if page.path not in page_digests:
+            page_digests[page.path] = key_of(page)
+        return page_digests[page.path]
 
     def keyed_page(path: str, key_data: object, template: str, **context: Any) -> None:
         """page(), or the last build's file when key_data (what it shows) is unchanged."""
@@ -250,8 +259,8 @@ def render_site(
 
     def source_key(source: Source, described: str, passages: list[Passage], tags: list[Tag]) -> str:
         """Everything source.html and original.html are rendered from (not the raw bytes
-        themselves: their hash stands for them). described: the source's repr without its
-        raw bytes (made once: it is the slow part)."""
+        themselves: their hash stands for them). described: a hash of the source's repr
+        without its raw bytes (made once: it is the slow part)."""
         cited = [(p.title, p.url_path, n) for p, n in linked.cited_in.get(source.id, [])]
         quoted = [
             (
@@ -350,8 +359,8 @@ def render_site(
     with stage("source page keys, original files, unchanged pages"):
         for source in site.sources:
             passages, tags = linked.passages.get(source.id, []), tags_of(source.tags)
-            key = source_key(source, descriptions[source.id], passages, tags)
-            search_keys[source.id] = search_key(source, descriptions[source.id], passages, tags)
+            key = source_key(source, digests[source.id], passages, tags)
+            search_keys[source.id] = search_key(source, digests[source.id], passages, tags)
             for path in (source.url_path, source.original_path):
                 lastmod[path] = source.date
                 linked.page_keys[path] = key
@@ -430,7 +439,7 @@ def render_site(
                 backlinks = linked.backlinks.get(topic.path, [])
                 related = linked.related.get(topic.path, [])
                 shown = (
-                    topic,
+                    digest_of(topic),
                     linked.rendered[topic.path].html,
                     linked.rendered[topic.path].events,
                     [(t.slug, t.name) for t in tags],
@@ -445,8 +454,8 @@ def render_site(
                         )
                         for entry in cited
                     ],
-                    backlinks,
-                    related,
+                    [digest_of(p) for p in backlinks],
+                    [digest_of(p) for p in related],
                 )
                 keyed_page(
                     topic.url_path,
@@ -480,7 +489,12 @@ def render_site(
             )
             for tag in site.tags:
                 dates = [t.updated or t.date for t in tag.topics] + [s.date for s in tag.sources]
-                listed = (tag.slug, tag.name, tag.topics, [digests[s.id] for s in tag.sources])
+                listed = (
+                    tag.slug,
+                    tag.name,
+                    [digest_of(t) for t in tag.topics],
+                    [digests[s.id] for s in tag.sources],
+                )
                 keyed_page(
                     tag.url_path,
                     (listed, bool(base_url)),
@@ -549,8 +563,8 @@ def render_site(
                 if not (reuse and reuse([path], key)):
                     emit(path, make())
             # The sitemap lists every page and its date: kept when none of them changed.
-            listed = "\n".join(f"{p}\0{d.iso if d else ''}" for p, d in sorted(lastmod.items()))
-            key = hashlib.sha256(f"{shared_key}\0{base_url}\0{listed}".encode()).hexdigest()
+            dated = "\n".join(f"{p}\0{d.iso if d else ''}" for p, d in sorted(lastmod.items()))
+            key = hashlib.sha256(f"{shared_key}\0{base_url}\0{dated}".encode()).hexdigest()
             linked.page_keys["sitemap.xml"] = key
             if not (reuse and reuse(["sitemap.xml"], key)):
                 emit("sitemap.xml", sitemap(lastmod, base_url))

@@ -290,7 +290,8 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
 
     out = project / "output"
     build(project, out, base_url=BASE_URL, jobs=1)
-    assert (project / ".briefing-cache/articles.pickle").is_file()
+    buckets = {p.name: p.stat().st_ino for p in (project / ".briefing-cache").glob("articles-*")}
+    assert buckets
     assert (project / ".briefing-cache/feed-html.json").is_file()
     cleaned: list[object] = []
     made: list[str] = []
@@ -316,6 +317,14 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
     )
     build(project, out, base_url=BASE_URL, jobs=1)
     assert len(cleaned) == 1
+    # The cleaned articles are kept in buckets: only the edited article's old and new
+    # buckets are written again.
+    rewritten = [
+        p.name
+        for p in (project / ".briefing-cache").glob("articles-*")
+        if buckets.get(p.name) != p.stat().st_ino
+    ]
+    assert 1 <= len(rewritten) <= 2, rewritten
     assert made == [BASE_URL + "sources/blinken-meets-wang-yi/"]
     # Quotes are sought again only in the edited article; the others are where they were.
     assert searched and all(article is searched[0] for article in searched)
