@@ -563,7 +563,9 @@ def render_site(
                 if not (reuse and reuse([path], key)):
                     emit(path, make())
             # The sitemap lists every page and its date: kept when none of them changed.
-            dated = "\n".join(f"{p}\0{d.iso if d else ''}" for p, d in sorted(lastmod.items()))
+            dated = "\n".join(
+                f"{p}\0{lastmod[p].iso if lastmod[p] else ''}" for p in sorted(lastmod)
+            )
             key = hashlib.sha256(f"{shared_key}\0{base_url}\0{dated}".encode()).hexdigest()
             linked.page_keys["sitemap.xml"] = key
             if not (reuse and reuse(["sitemap.xml"], key)):
