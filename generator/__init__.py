@@ -57,6 +57,7 @@ def load_site(
 ) -> tuple[Settings, Site]:
     """Load and link every input; raise BuildError listing all problems found."""
     settings = load_settings(root)
+    theme_dirs(root, settings.theme)  # a wrong theme: said before the sources are cleaned
     if base_url:
         settings = replace(settings, url=normalise_base_url(base_url))
     problems: list[Problem] = []

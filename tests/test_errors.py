@@ -164,3 +164,23 @@ def test_a_setting_below_one_is_refused_with_its_line(project: Path) -> None:
     assert f"briefing.yaml:{line}: error: setting 'search_shard_size' must be 1 or more" in (
         result.stderr
     )
+
+
+def test_a_missing_theme_is_reported_before_any_source_is_cleaned(
+    project: Path, good_output: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong 'theme:' fails at once, not after cleaning every source (minutes on a
+    large site)."""
+    import generator.cache
+    from generator import BuildError, build
+
+    settings = project / "briefing.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(re.sub(r"(?m)^theme: .*$", "theme: nosuch", text), "utf-8")
+    stderr = failing_build(project, good_output)
+    assert "briefing.yaml: error: theme folder themes/nosuch does not exist" in stderr
+    cleaned: list[object] = []
+    monkeypatch.setattr(generator.cache, "clean_request", lambda r: cleaned.append(r))
+    with pytest.raises(BuildError):
+        build(project, project / "elsewhere", use_cache=False, jobs=1)
+    assert cleaned == []
