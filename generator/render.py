@@ -198,22 +198,29 @@ def render_site(
     }
     lastmod: dict[str, PartialDate | None] = {}
 
-    # The search index: its parts, and a hash of the topic and tag pages it indexes.
-    search_plan = SearchPlan.make([s.id for s in site.sources], settings.search_shard_size)
+    # The search index: its parts, and hashes of the topic and tag pages it indexes.
+    search_plan = SearchPlan.make(
+        [s.id for s in site.sources], settings.search_shard_size, [t.slug for t in site.topics]
+    )
     main_search = hashlib.sha256()
     main_pages: list[str] = []
+    topic_search: dict[str, str] = {}  # a hash of each topic page, when topics are sharded
 
-    def indexed_in_main(path: str, data: bytes) -> None:
-        """A topic or tag page goes into the main search index, keyed by its pages' bytes:
-        a tag page that lists an edited source is rendered again, but if its bytes are the
-        same, so is the index."""
-        if path.startswith(("topics/", "tags/")) and path.count("/") == 2:
+    def searched(path: str, data: bytes) -> None:
+        """A topic or tag page goes into its search index (the main one, or a shard of
+        topics), keyed by its pages' bytes: a tag page that lists an edited source is
+        rendered again, but if its bytes are the same, so is the index."""
+        if path.count("/") != 2:
+            return
+        if path.startswith("topics/") and search_plan.topic_shards:
+            topic_search[path] = hashlib.sha256(data).hexdigest()
+        elif path.startswith(("topics/", "tags/")):
             main_search.update(f"{path}\0{len(data)}\0".encode() + data)
             main_pages.append(path)
 
     def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
         data = render(env, template, path, **common, **context).encode("utf-8")
-        indexed_in_main(path, data)
+        searched(path, data)
         emit(path, data)
         lastmod[path] = date
 
@@ -253,7 +260,7 @@ def render_site(
         linked.page_keys[path] = key
         if reuse and previous and reuse([path], key):
             lastmod[path] = context.get("date")
-            indexed_in_main(path, previous(path))  # a kept page is read back
+            searched(path, previous(path))  # a kept page is read back
             return
         page(path, template, **context)
 
@@ -471,6 +478,8 @@ def render_site(
                     backlinks=backlinks,
                     related=related,
                 )
+            if index and search_plan.topic_shards:
+                index(search_plan.topic_bundles(topic_search, search_setup))
             page(
                 "sources/index.html",
                 "sources.html",
@@ -563,9 +572,8 @@ def render_site(
                 if not (reuse and reuse([path], key)):
                     emit(path, make())
             # The sitemap lists every page and its date: kept when none of them changed.
-            dated = "\n".join(
-                f"{p}\0{lastmod[p].iso if lastmod[p] else ''}" for p in sorted(lastmod)
-            )
+            isos = {p: d.iso if d else "" for p, d in lastmod.items()}
+            dated = "\n".join(f"{p}\0{isos[p]}" for p in sorted(isos))
             key = hashlib.sha256(f"{shared_key}\0{base_url}\0{dated}".encode()).hexdigest()
             linked.page_keys["sitemap.xml"] = key
             if not (reuse and reuse(["sitemap.xml"], key)):

@@ -21,9 +21,7 @@ from .models import BuildError, Problem
 
 SEARCH_FOLDER = "pagefind"
 SHARD_PREFIX = "pagefind-sources-"
-# Only the page kinds that are searched; leaving out the original-text pages halves
-# Pagefind's time and memory on a large site.
-INDEXED_PAGES = "{topics,sources,tags}/*/index.html"
+TOPIC_SHARD_PREFIX = "pagefind-topics-"
 INDEX_TIMEOUT_S = 600
 # The search page loads every shard's index (about 100 kB each) before its first search:
 # a larger site gets larger shards rather than more of them.
@@ -43,60 +41,95 @@ class Bundle:
 @dataclass(frozen=True)
 class SearchPlan:
     """How the search index is split. A small site gets one index of every searched page;
-    a large one gets one of topics and tags (pagefind/) plus shards of sources, each
-    source in the shard its id hashes to, so that adding or editing a source re-indexes
-    one shard, and Pagefind's memory is bounded by the shard size."""
+    a large one gets one of tags (and of whichever of topics and sources are few) in
+    pagefind/, plus shards of sources and of topics, each page in the shard its id hashes
+    to, so that adding or editing one re-indexes one shard, and Pagefind's memory is
+    bounded by the shard size."""
 
     shards: tuple[tuple[str, tuple[str, ...]], ...]  # (folder, source ids), in folder order
+    topic_shards: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (folder, topic slugs)
 
     @classmethod
-    def make(cls, source_ids: list[str], shard_size: int) -> SearchPlan:
-        count = min(math.ceil(len(source_ids) / shard_size), MAX_SHARDS)
-        if count <= 1:
-            return cls(())
-        groups: list[list[str]] = [[] for _ in range(count)]
-        for source_id in sorted(source_ids):
-            digest = hashlib.sha256(source_id.encode()).digest()
-            groups[int.from_bytes(digest[:8], "big") % count].append(source_id)
+    def make(
+        cls, source_ids: list[str], shard_size: int, topic_slugs: list[str] | None = None
+    ) -> SearchPlan:
         return cls(
-            tuple(
-                (f"{SHARD_PREFIX}{number}", tuple(group))
-                for number, group in enumerate(groups, start=1)
-                if group
-            )
+            _split(source_ids, shard_size, SHARD_PREFIX),
+            _split(topic_slugs or [], shard_size, TOPIC_SHARD_PREFIX),
         )
 
     @property
     def merged(self) -> list[str]:
         """The folders the search page merges into the main index."""
-        return [folder for folder, _ in self.shards]
+        return [folder for folder, _ in (*self.shards, *self.topic_shards)]
 
     @property
     def main_glob(self) -> str:
-        return "{topics,tags}/*/index.html" if self.shards else INDEXED_PAGES
+        kinds = [
+            kind
+            for kind, sharded in (("topics", self.topic_shards), ("sources", self.shards))
+            if not sharded
+        ]
+        kinds.append("tags")
+        # Only these page kinds are searched: leaving out the original-text pages halves
+        # Pagefind's time and memory on a large site. (A brace group of one is no pattern.)
+        return ("{" + ",".join(kinds) + "}" if len(kinds) > 1 else kinds[0]) + "/*/index.html"
 
     def shard_bundles(self, source_keys: dict[str, str], setup: str) -> list[Bundle]:
         """The shards of sources, with their keys; source_keys: the search key of each
         source's page, setup: what else an index depends on (Pagefind, the language)."""
-        bundles = []
-        for folder, ids in self.shards:
-            one = len(ids) == 1  # a brace group of one is not a pattern
-            glob = f"sources/{ids[0] if one else '{' + ','.join(ids) + '}'}/index.html"
-            parts = (glob, *(source_keys[i] for i in ids))
-            pages = tuple(f"sources/{i}/index.html" for i in ids)
-            bundles.append(Bundle(folder, glob, _key(setup, *parts), pages))
-        return bundles
+        return [
+            _bundle(folder, "sources", ids, [source_keys[i] for i in ids], setup)
+            for folder, ids in self.shards
+        ]
+
+    def topic_bundles(self, page_keys: dict[str, str], setup: str) -> list[Bundle]:
+        """The shards of topics; page_keys: a hash of each topic page's bytes, by path."""
+        return [
+            _bundle(
+                folder,
+                "topics",
+                slugs,
+                [page_keys[f"topics/{slug}/index.html"] for slug in slugs],
+                setup,
+            )
+            for folder, slugs in self.topic_shards
+        ]
 
     def main_bundle(
         self, main_key: str, main_pages: list[str], source_keys: dict[str, str], setup: str
     ) -> Bundle:
-        """The index of topics and tags (and, unsharded, of sources); main_key: a hash of
-        its topic and tag pages (main_pages)."""
+        """The index of tags and of what is not sharded; main_key: a hash of its topic and
+        tag pages (main_pages)."""
         if self.shards:
             return Bundle(SEARCH_FOLDER, self.main_glob, _key(setup, main_key), tuple(main_pages))
         every = [f"{i}:{k}" for i, k in sorted(source_keys.items())]
         pages = tuple(main_pages) + tuple(f"sources/{i}/index.html" for i in sorted(source_keys))
-        return Bundle(SEARCH_FOLDER, INDEXED_PAGES, _key(setup, main_key, *every), pages)
+        return Bundle(SEARCH_FOLDER, self.main_glob, _key(setup, main_key, *every), pages)
+
+
+def _split(ids: list[str], shard_size: int, prefix: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """ids in shards of about shard_size (at most MAX_SHARDS), each id in the shard its hash
+    picks; none when one would do."""
+    count = min(math.ceil(len(ids) / shard_size), MAX_SHARDS)
+    if count <= 1:
+        return ()
+    groups: list[list[str]] = [[] for _ in range(count)]
+    for one in sorted(ids):
+        digest = hashlib.sha256(one.encode()).digest()
+        groups[int.from_bytes(digest[:8], "big") % count].append(one)
+    return tuple(
+        (f"{prefix}{number}", tuple(group)) for number, group in enumerate(groups, start=1) if group
+    )
+
+
+def _bundle(folder: str, kind: str, ids: tuple[str, ...], keys: list[str], setup: str) -> Bundle:
+    """The index of the pages kind/<id>/index.html; keys: what each page's search content is
+    made from."""
+    one = len(ids) == 1  # a brace group of one is not a pattern
+    glob = f"{kind}/{ids[0] if one else '{' + ','.join(ids) + '}'}/index.html"
+    pages = tuple(f"{kind}/{i}/index.html" for i in ids)
+    return Bundle(folder, glob, _key(setup, glob, *keys), pages)
 
 
 def _key(*parts: str) -> str:

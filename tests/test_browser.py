@@ -198,7 +198,8 @@ def test_search_finds_the_spy_balloon_topic(browser: Any, server: str) -> None:
 def test_search_merges_the_index_parts_of_a_large_site(
     browser: Any, server: str, site_root: Path, project: Path
 ) -> None:
-    """A site whose sources are split into search shards finds pages in every part."""
+    """A site whose sources and topics are split into search shards finds pages in every
+    part."""
     settings = project / "briefing.yaml"
     settings.write_text(
         settings.read_text(encoding="utf-8") + "search_shard_size: 2\n", encoding="utf-8"
@@ -206,6 +207,8 @@ def test_search_merges_the_index_parts_of_a_large_site(
     build(project, site_root / "sharded", base_url=BASE_URL, use_cache=False)
     parts = sorted(p.name for p in (site_root / "sharded").glob("pagefind-sources-*"))
     assert len(parts) >= 2, parts
+    topic_parts = list((site_root / "sharded").glob("pagefind-topics-*"))
+    assert len(topic_parts) >= 2, topic_parts
     sharded = server.replace("/briefing/", "/sharded/")
     watched = Watched(browser, sharded)
     page = watched.page
@@ -214,7 +217,7 @@ def test_search_merges_the_index_parts_of_a_large_site(
     links = page.locator("#search-results h2 a")
     hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
     for expected in (
-        "topics/",  # the main index
+        "topics/",  # a shard of topics (the main index holds only tags)
         "sources/blinken-meets-wang-yi/",  # one shard
         "sources/wang-yi-signals-support-for-russia/",  # another
     ):

@@ -201,21 +201,39 @@ def test_search_shards_are_reindexed_only_when_their_pages_change(  # type: igno
     out = project / "output"
     incremental(project)
     shards = sorted(p.name for p in out.glob("pagefind-sources-*"))
-    assert len(shards) >= 2, shards
+    topic_shards = sorted(p.name for p in out.glob("pagefind-topics-*"))
+    assert len(shards) >= 2 and len(topic_shards) >= 2, (shards, topic_shards)
     search_page = (out / "search/index.html").read_text(encoding="utf-8")
-    assert all(f"{name}" in search_page for name in shards), "the search page merges them"
-    before = {name: inodes(out / name) for name in ["pagefind", *shards]}
+    assert all(name in search_page for name in shards + topic_shards), "the page merges them"
+    before = {name: inodes(out / name) for name in ["pagefind", *shards, *topic_shards]}
+    pages_before = {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in out.glob("t*/*/index.html")
+    }
+    from generator.search import SearchPlan
+
+    slugs = [p.parent.name for p in out.glob("topics/*/index.html")]
+    topic_plan = dict(SearchPlan.make([], 2, slugs).topic_shards)
     change(project)
     after = incremental(project)
     assert after == clean_build(project, tmp_path / "clean")
     kept = [name for name, files in before.items() if inodes(out / name) == files]
-    from generator.search import SearchPlan
 
+    def unchanged(path: str) -> bool:
+        return (out / path).is_file() and (out / path).read_bytes() == pages_before[path]
+
+    # A shard of topics, and the main index (tags), is indexed again exactly when one of
+    # its pages changed.
+    for folder, members in topic_plan.items():
+        same = all(unchanged(f"topics/{slug}/index.html") for slug in members)
+        assert (folder in kept) == same, (folder, kept)
+    tags_same = all(unchanged(path) for path in pages_before if path.startswith("tags/"))
+    assert ("pagefind" in kept) == tags_same, kept
+    kept = [name for name in kept if name.startswith("pagefind-sources-")]
     ids = [p.parent.name for p in out.glob("sources/*/index.html")]
     plan = dict(SearchPlan.make(ids, 2).shards)
     if change is edit_source:
-        # The edited source's shard is indexed again, and the main index (the edit changed
-        # a quote in a topic too); the other shards are the last build's files.
+        # The edited source's shard is indexed again; the other shards are the last
+        # build's files.
         edited = next(
             n
             for n, members in plan.items()
@@ -228,7 +246,8 @@ def test_search_shards_are_reindexed_only_when_their_pages_change(  # type: igno
     if change is edit_unquoted_text:
         # Tag pages list the source (rendered again, the same bytes): the main index stays.
         edited = next(n for n, members in plan.items() if "blinken-meets-wang-yi" in members)
-        assert sorted(kept) == sorted({"pagefind", *shards} - {edited})
+        assert sorted(kept) == sorted(set(shards) - {edited})
+        assert tags_same, "tag pages list the source: rendered again, the same bytes"
 
 
 def test_a_rebuild_that_fails_while_updating_the_output_puts_everything_back(
