@@ -3,7 +3,8 @@
     python bench/run.py --sources 1000 --topics 100 [--runs 5] [--json results.json]
 
 Prints median wall time and peak memory of: a cold full build, a no-change rebuild, a
-rebuild after editing one source, one after editing one topic page, and (when installed)
+rebuild after editing one source, one after editing one topic page, a cold full build
+without the search index (which Hugo and Pelican do not make), and (when installed)
 Hugo's and Pelican's full builds; then the ratios. Every number comes from this run on this
 machine: compare ratios, not absolute times from elsewhere.
 """
@@ -93,6 +94,18 @@ def measure_briefing(site: Path, runs: int, jobs: int | None) -> dict[str, Sampl
         results["edit_source"].append(timed(command, site, env))
         append_line(topic, f"\nAn added closing paragraph number {run} [@src-00001].\n")
         results["edit_topic"].append(timed(command, site, env))
+    # The same cold build without the search index, which Hugo and Pelican do not make:
+    # what the comparison with them is without it.
+    bare = site.parent / "briefing-no-search"
+    shutil.rmtree(bare, ignore_errors=True)
+    shutil.copytree(site, bare, ignore=shutil.ignore_patterns("output", ".briefing-cache"))
+    append_line(bare / "briefing.yaml", "\nsearch: false\n")
+    results["full_no_search"] = []
+    for _ in range(runs):
+        for leftover in (bare / "output", bare / ".briefing-cache"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        results["full_no_search"].append(timed(briefing_command(bare, jobs), bare, env))
+    shutil.rmtree(bare, ignore_errors=True)
     return {name: median(samples) for name, samples in results.items()}
 
 
@@ -170,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         "briefing_noop_s": round(briefing["noop"].seconds, 3),
         "briefing_edit_source_s": round(briefing["edit_source"].seconds, 3),
         "briefing_edit_topic_s": round(briefing["edit_topic"].seconds, 3),
+        "briefing_full_no_search_s": round(briefing["full_no_search"].seconds, 3),
         "briefing_peak_mb": round(max(s.peak_mb for s in briefing.values()), 1),
         "hugo_full_s": round(others["hugo"].seconds, 3) if others["hugo"] else None,
         "pelican_full_s": round(others["pelican"].seconds, 3) if others["pelican"] else None,
@@ -194,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         ratios.append(("briefing full / hugo full", full / others["hugo"].seconds, "<= 1.0"))
     if others["pelican"]:
         ratios.append(("briefing full / pelican full", full / others["pelican"].seconds, "<= 0.2"))
+    if others["hugo"]:
+        bare = briefing["full_no_search"].seconds / others["hugo"].seconds
+        ratios.append(("  the same without search", bare, "none: for comparison"))
     ratios.append(("edit source / full", briefing["edit_source"].seconds / full, "<= 0.10"))
     ratios.append(("edit topic / full", briefing["edit_topic"].seconds / full, "<= 0.10"))
     for label, value, target in ratios:
