@@ -17,9 +17,10 @@ from .config import Settings
 from .feedplan import FeedPlan, all_feeds
 from .feeds import absolute_url, absolutize, normalise_base_url, robots_txt, sitemap
 from .markdown import Lookup, Rendered, make_markdown, render_page
-from .models import EMPTY_ARTICLE, BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
+from .models import BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
+from .pagekeys import PageKeys, key_of
 from .parallel import forked
-from .resolve import Linked, Passage, block_pieces, graph_data, resolve
+from .resolve import Linked, block_pieces, graph_data, resolve
 from .search import Bundle, SearchPlan
 from .site import newest_first, tag_slug
 from .templates import render
@@ -38,13 +39,6 @@ PARALLEL_MIN_SOURCES = 200
 class NavItem:
     title: str
     path: str
-
-
-def key_of(value: object) -> str:
-    """A hash of value's repr(), which depends only on values (pickle's output also depends
-    on which equal objects happen to be shared, e.g. after loading from the cache): the
-    keys that decide what a rebuild may reuse."""
-    return hashlib.sha256(repr(value).encode()).hexdigest()
 
 
 def render_markdown(
@@ -224,82 +218,26 @@ def render_site(
         emit(path, data)
         lastmod[path] = date
 
-    # Everything a source's pages share with every page: a change here re-renders them all.
-    shared_key = key_of(
-        (
-            theme_key,
-            code_fingerprint(),
-            settings,
-            [(item.title, item.path) for item in nav],
-            site_date,
-            search,
-        )
+    # Everything every page shares: a change here renders them all again.
+    shared = (
+        theme_key,
+        code_fingerprint(),
+        settings,
+        [(item.title, item.path) for item in nav],
+        site_date,
+        search,
     )
+    keys = PageKeys.make(site, linked, shared)
 
-    # Each source's metadata, and its article by fingerprint when it has one (the repr of
-    # every article was a second of each rebuild at 10,000 sources): page keys use these.
-    descriptions = {
-        source.id: repr(replace(source, raw=b"", article=EMPTY_ARTICLE))
-        + (source.article.fingerprint or repr(source.article))
-        for source in site.sources
-    }
-    digests = {i: hashlib.sha256(d.encode()).hexdigest() for i, d in descriptions.items()}
-    # Pages stand in keys for their digests: a topic's key names the pages linking to it
-    # and a tag's the topics it lists, and repeating their whole text in every key made
-    # the keys of 1,000 topics cost more than rendering them.
-    page_digests: dict[str, str] = {}
-
-    def digest_of(page: Page) -> str:
-        if page.path not in page_digests:
-            page_digests[page.path] = key_of(page)
-        return page_digests[page.path]
-
-    def keyed_page(path: str, key_data: object, template: str, **context: Any) -> None:
-        """page(), or the last build's file when key_data (what it shows) is unchanged."""
-        key = key_of((shared_key, template, key_data))
+    def keyed_page(path: str, shown: object, template: str, **context: Any) -> None:
+        """page(), or the last build's file when shown (what it shows) is unchanged."""
+        key = keys.keyed(template, shown)
         linked.page_keys[path] = key
         if reuse and previous and reuse([path], key):
             lastmod[path] = context.get("date")
             searched(path, previous(path))  # a kept page is read back
             return
         page(path, template, **context)
-
-    def source_key(source: Source, described: str, passages: list[Passage], tags: list[Tag]) -> str:
-        """Everything source.html and original.html are rendered from (not the raw bytes
-        themselves: their hash stands for them). described: a hash of the source's repr
-        without its raw bytes (made once: it is the slow part)."""
-        cited = [(p.title, p.url_path, n) for p, n in linked.cited_in.get(source.id, [])]
-        quoted = [
-            (
-                p.id,
-                p.block,
-                p.start,
-                p.end,
-                [(c.page.title, c.page.url_path, c.marker_id) for c in p.citing],
-            )
-            for p in passages
-        ]
-        data = (
-            shared_key,
-            described,
-            source.raw_sha256,
-            [(t.slug, t.name) for t in tags],
-            cited,
-            quoted,
-        )
-        return key_of(data)
-
-    def search_key(source: Source, described: str, passages: list[Passage], tags: list[Tag]) -> str:
-        """Everything the searchable part of a source's page is made from: not the pages
-        citing it (Pagefind ignores those lists), but the passages, whose ids it records."""
-        data = (
-            shared_key,
-            described,
-            source.raw_sha256,
-            [(t.slug, t.name) for t in tags],
-            [(p.id, p.block, p.start, p.end) for p in passages],
-        )
-        return key_of(data)
 
     search_keys: dict[str, str] = {}
 
@@ -366,8 +304,8 @@ def render_site(
     with stage("source page keys, original files, unchanged pages"):
         for source in site.sources:
             passages, tags = linked.passages.get(source.id, []), tags_of(source.tags)
-            key = source_key(source, digests[source.id], passages, tags)
-            search_keys[source.id] = search_key(source, digests[source.id], passages, tags)
+            key = keys.source(source, passages, tags)
+            search_keys[source.id] = keys.search(source, passages, tags)
             for path in (source.url_path, source.original_path):
                 lastmod[path] = source.date
                 linked.page_keys[path] = key
@@ -445,28 +383,9 @@ def render_site(
                 tags = tags_of(topic.tags)
                 backlinks = linked.backlinks.get(topic.path, [])
                 related = linked.related.get(topic.path, [])
-                shown = (
-                    digest_of(topic),
-                    linked.rendered[topic.path].html,
-                    linked.rendered[topic.path].events,
-                    [(t.slug, t.name) for t in tags],
-                    [
-                        (
-                            entry.number,
-                            digests[entry.source.id],
-                            [
-                                (c.marker_id, c.number, c.quote, c.passage_id, c.source_id)
-                                for c in entry.citations
-                            ],
-                        )
-                        for entry in cited
-                    ],
-                    [digest_of(p) for p in backlinks],
-                    [digest_of(p) for p in related],
-                )
                 keyed_page(
                     topic.url_path,
-                    shown,
+                    keys.topic_shows(topic, tags, cited, backlinks, related),
                     "topic.html",
                     date=topic.updated or topic.date,
                     title=topic.title,
@@ -498,15 +417,9 @@ def render_site(
             )
             for tag in site.tags:
                 dates = [t.updated or t.date for t in tag.topics] + [s.date for s in tag.sources]
-                listed = (
-                    tag.slug,
-                    tag.name,
-                    [digest_of(t) for t in tag.topics],
-                    [digests[s.id] for s in tag.sources],
-                )
                 keyed_page(
                     tag.url_path,
-                    (listed, bool(base_url)),
+                    (keys.tag_shows(tag), bool(base_url)),
                     "tag.html",
                     date=_newest(dates),
                     title=f"Tag: {tag.name}",
@@ -567,14 +480,14 @@ def render_site(
             files = all_feeds(site, settings, linked, feeds, feed_html, site_date, memo)
             for path, (key, make) in files.items():
                 # A feed whose items and their HTML are unchanged is the last build's file.
-                key = hashlib.sha256(f"{shared_key}\0{key}".encode()).hexdigest()
+                key = hashlib.sha256(f"{keys.shared}\0{key}".encode()).hexdigest()
                 linked.page_keys[path] = key
                 if not (reuse and reuse([path], key)):
                     emit(path, make())
             # The sitemap lists every page and its date: kept when none of them changed.
             isos = {p: d.iso if d else "" for p, d in lastmod.items()}
             dated = "\n".join(f"{p}\0{isos[p]}" for p in sorted(isos))
-            key = hashlib.sha256(f"{shared_key}\0{base_url}\0{dated}".encode()).hexdigest()
+            key = hashlib.sha256(f"{keys.shared}\0{base_url}\0{dated}".encode()).hexdigest()
             linked.page_keys["sitemap.xml"] = key
             if not (reuse and reuse(["sitemap.xml"], key)):
                 emit("sitemap.xml", sitemap(lastmod, base_url))

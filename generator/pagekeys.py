@@ -1,0 +1,138 @@
+"""Page keys: a hash of everything a page is rendered from. A rebuild keeps the last
+build's file for a page whose key is unchanged, so a key must cover all that the page's
+template is given, and nothing else (or pages are rendered again for nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .models import EMPTY_ARTICLE, Page, Site, Source, Tag
+from .resolve import CitedSource, Linked, Passage
+
+
+def key_of(value: object) -> str:
+    """A hash of value's repr(), which depends only on values (pickle's output also depends
+    on which equal objects happen to be shared, e.g. after loading from the cache): the
+    keys that decide what a rebuild may reuse."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+@dataclass
+class PageKeys:
+    """The keys of one build's pages.
+
+    shared stands for what every page shows (theme, generator code, settings, navigation,
+    site date, search); sources and pages stand in keys for their digests, made once: the
+    repr of every article was a second of each rebuild at 10,000 sources, and repeating
+    every linking topic's text in each topic's key cost more than rendering the topics.
+    """
+
+    shared: str
+    linked: Linked
+    source_digests: dict[str, str]
+    _page_digests: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def make(cls, site: Site, linked: Linked, shared: tuple[Any, ...]) -> PageKeys:
+        """shared: everything all pages are rendered from."""
+        digests = {
+            # A source's metadata, and its article by fingerprint when it has one.
+            source.id: hashlib.sha256(
+                (
+                    repr(replace(source, raw=b"", article=EMPTY_ARTICLE))
+                    + (source.article.fingerprint or repr(source.article))
+                ).encode()
+            ).hexdigest()
+            for source in site.sources
+        }
+        return cls(key_of(shared), linked, digests)
+
+    def page_digest(self, page: Page) -> str:
+        if page.path not in self._page_digests:
+            self._page_digests[page.path] = key_of(page)
+        return self._page_digests[page.path]
+
+    def keyed(self, template: str, shown: object) -> str:
+        """The key of a page rendered with template from shown (what it shows)."""
+        return key_of((self.shared, template, shown))
+
+    def source(self, source: Source, passages: list[Passage], tags: list[Tag]) -> str:
+        """Everything source.html and original.html are rendered from (not the raw bytes
+        themselves: their hash stands for them)."""
+        cited = [(p.title, p.url_path, n) for p, n in self.linked.cited_in.get(source.id, [])]
+        quoted = [
+            (
+                p.id,
+                p.block,
+                p.start,
+                p.end,
+                [(c.page.title, c.page.url_path, c.marker_id) for c in p.citing],
+            )
+            for p in passages
+        ]
+        return key_of(
+            (
+                self.shared,
+                self.source_digests[source.id],
+                source.raw_sha256,
+                [(t.slug, t.name) for t in tags],
+                cited,
+                quoted,
+            )
+        )
+
+    def search(self, source: Source, passages: list[Passage], tags: list[Tag]) -> str:
+        """Everything the searchable part of a source's page is made from: not the pages
+        citing it (Pagefind ignores those lists), but the passages, whose ids it records."""
+        return key_of(
+            (
+                self.shared,
+                self.source_digests[source.id],
+                source.raw_sha256,
+                [(t.slug, t.name) for t in tags],
+                [(p.id, p.block, p.start, p.end) for p in passages],
+            )
+        )
+
+    def topic_shows(
+        self,
+        topic: Page,
+        tags: list[Tag],
+        cited: list[CitedSource],
+        backlinks: list[Page],
+        related: list[Page],
+    ) -> tuple[Any, ...]:
+        """What topic.html shows of a topic: its page, rendering, tags, sources cited (by
+        number and digest), the pages linking to it and related topics."""
+        rendered = self.linked.rendered[topic.path]
+        return (
+            self.page_digest(topic),
+            rendered.html,
+            rendered.events,
+            [(t.slug, t.name) for t in tags],
+            [
+                (
+                    entry.number,
+                    self.source_digests[entry.source.id],
+                    [
+                        (c.marker_id, c.number, c.quote, c.passage_id, c.source_id)
+                        for c in entry.citations
+                    ],
+                )
+                for entry in cited
+            ],
+            [self.page_digest(p) for p in backlinks],
+            [self.page_digest(p) for p in related],
+        )
+
+    def tag_shows(self, tag: Tag) -> tuple[Any, ...]:
+        """What tag.html shows of a tag: its name, topics and sources."""
+        return (
+            tag.slug,
+            tag.name,
+            [self.page_digest(t) for t in tag.topics],
+            [self.source_digests[s.id] for s in tag.sources],
+        )
