@@ -349,3 +349,39 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
     assert searched and all(article is searched[0] for article in searched)
     after = tree_digest(out)
     assert after == clean_build(project, project.parent / "clean")
+
+
+def test_a_rebuild_in_the_same_process_takes_the_cache_from_memory_while_it_is_current(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve rebuilds in one process: what it wrote to the cache is not unpickled again,
+    unless the file on disk is no longer the one it wrote."""
+    import pickle
+
+    import generator.cache
+
+    out = project / "output"
+    build(project, out, base_url=BASE_URL, jobs=1)
+    unpickled: list[int] = []
+    cleaned: list[object] = []
+    real_loads, real_clean = pickle.loads, generator.cache.clean_request
+    monkeypatch.setattr(
+        generator.cache.pickle, "loads", lambda data: unpickled.append(1) or real_loads(data)
+    )
+    monkeypatch.setattr(
+        generator.cache, "clean_request", lambda r: cleaned.append(r) or real_clean(r)
+    )
+    edit_source(project)
+    after = incremental(project)
+    assert unpickled == [] and len(cleaned) == 1
+    assert after == clean_build(project, tmp_path / "clean")
+    # Another process rewrites the cache (here: empties the cleaned articles): this one
+    # reads the files again rather than trusting what it remembers, and cleans again.
+    for bucket in (project / ".briefing-cache").glob("articles-*"):
+        bucket.write_bytes(pickle.dumps({}))
+    cleaned.clear()
+    unpickled.clear()
+    edit_unquoted_text(project)
+    after = incremental(project)
+    assert unpickled and len(cleaned) == 5
+    assert after == clean_build(project, tmp_path / "clean2")
