@@ -4,8 +4,9 @@
 
 Prints median wall time and peak memory of: a cold full build, a no-change rebuild, a
 rebuild after editing one source, one after editing one topic page, a cold full build
-without the search index (which Hugo and Pelican do not make), and (when installed)
-Hugo's and Pelican's full builds; then the ratios. Every number comes from this run on this
+without the search index (which Hugo and Pelican do not make), the same two edits rebuilt
+inside one process (as `build.py serve` rebuilds), and (when installed) Hugo's and
+Pelican's full builds; then the ratios. Every number comes from this run on this
 machine: compare ratios, not absolute times from elsewhere.
 """
 
@@ -77,6 +78,43 @@ def briefing_command(site: Path, jobs: int | None) -> list[str]:
 def append_line(path: Path, text: str) -> None:
     with path.open("a", encoding="utf-8") as handle:
         handle.write(text)
+
+
+# Rebuilds inside one process, as `build.py serve` does after each change: prints the
+# seconds of each rebuild after an edit, as JSON.
+IN_PROCESS = """
+import json, sys, time
+from pathlib import Path
+from generator import build
+root, runs, jobs = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) or None
+source = sorted((root / "seeds").glob("*.txt"))[0]
+topic = sorted((root / "content" / "topics").glob("*.md"))[0]
+build(root, jobs=jobs)
+times = {"edit_source": [], "edit_topic": []}
+for run in range(runs):
+    for name, path, text in (
+        ("edit_source", source, f"\\nA sentence added while serving, number {run}.\\n"),
+        ("edit_topic", topic, f"\\nA paragraph added while serving, number {run} [@src-00002].\\n"),
+    ):
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+        started = time.perf_counter()
+        build(root, jobs=jobs)
+        times[name].append(time.perf_counter() - started)
+print(json.dumps(times))
+"""
+
+
+def measure_in_process(site: Path, runs: int, jobs: int | None) -> dict[str, float]:
+    """Median seconds of a rebuild after an edit in a process that built before (serve)."""
+    command = [sys.executable, "-c", IN_PROCESS, str(site), str(runs), str(jobs or 0)]
+    result = subprocess.run(
+        command, cwd=REPO, env=briefing_env(), capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"in-process rebuilds failed:\n{result.stderr[-3000:]}")
+    times = json.loads(result.stdout.strip().splitlines()[-1])
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def measure_briefing(site: Path, runs: int, jobs: int | None) -> dict[str, Sample]:
@@ -162,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(generated in {time.perf_counter() - started:.1f} s) in {work}"
         )
         briefing = measure_briefing(sites["briefing"], args.runs, args.jobs)
+        serving = measure_in_process(sites["briefing"], args.runs, args.jobs)
         pages = count_html(sites["briefing"] / "output")
         others = {
             name: (None if args.no_others else measure_other(name, sites[name], args.runs))
@@ -184,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         "briefing_edit_source_s": round(briefing["edit_source"].seconds, 3),
         "briefing_edit_topic_s": round(briefing["edit_topic"].seconds, 3),
         "briefing_full_no_search_s": round(briefing["full_no_search"].seconds, 3),
+        "briefing_serve_edit_source_s": round(serving["edit_source"], 3),
+        "briefing_serve_edit_topic_s": round(serving["edit_topic"], 3),
         "briefing_peak_mb": round(max(s.peak_mb for s in briefing.values()), 1),
         "hugo_full_s": round(others["hugo"].seconds, 3) if others["hugo"] else None,
         "pelican_full_s": round(others["pelican"].seconds, 3) if others["pelican"] else None,
@@ -199,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name + ' full':<28}{sample.seconds:>10.3f}{sample.peak_mb:>10.1f}")
         else:
             print(f"{name + ' full':<28}{'not installed':>20}")
+    for name, seconds in serving.items():
+        print(f"{'briefing ' + name + ' (serve)':<28}{seconds:>10.3f}")
     print(f"{'python + import generator':<28}{startup:>10.3f}")
     print(f"\nHTML pages written by Briefing: {pages}")
     full = briefing["full"].seconds
@@ -210,11 +253,14 @@ def main(argv: list[str] | None = None) -> int:
         ratios.append(("briefing full / pelican full", full / others["pelican"].seconds, "<= 0.2"))
     if others["hugo"]:
         bare = briefing["full_no_search"].seconds / others["hugo"].seconds
-        ratios.append(("  the same without search", bare, "none: for comparison"))
+        ratios.append(("  the same without search", bare, "none"))
     ratios.append(("edit source / full", briefing["edit_source"].seconds / full, "<= 0.10"))
     ratios.append(("edit topic / full", briefing["edit_topic"].seconds / full, "<= 0.10"))
+    for name, seconds in serving.items():
+        ratios.append((f"  {name.replace('_', ' ')} in serve / full", seconds / full, "none"))
     for label, value, target in ratios:
-        print(f"  {label:<30}{value:6.2f}  (target {target})")
+        note = f"target {target}" if target.startswith("<=") else "for comparison"
+        print(f"  {label:<30}{value:6.2f}  ({note})")
     noop = briefing["noop"].seconds - startup
     print(f"  {'noop - python start-up':<30}{noop:6.3f} s (target <= 0.2 s)")
     if args.json:

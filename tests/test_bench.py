@@ -45,6 +45,8 @@ def test_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
         "briefing_edit_source_s",
         "briefing_edit_topic_s",
         "briefing_full_no_search_s",
+        "briefing_serve_edit_source_s",
+        "briefing_serve_edit_topic_s",
         "briefing_peak_mb",
     ):
         assert isinstance(data[key], float) and data[key] > 0
