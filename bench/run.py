@@ -235,9 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'measurement':<28}{'median s':>10}{'peak MB':>10}")
     for name, sample in briefing.items():
         print(f"{'briefing ' + name:<28}{sample.seconds:>10.3f}{sample.peak_mb:>10.1f}")
-    for name, sample in others.items():
-        if sample:
-            print(f"{name + ' full':<28}{sample.seconds:>10.3f}{sample.peak_mb:>10.1f}")
+    for name, other in others.items():
+        if other:
+            print(f"{name + ' full':<28}{other.seconds:>10.3f}{other.peak_mb:>10.1f}")
         else:
             print(f"{name + ' full':<28}{'not installed':>20}")
     for name, seconds in serving.items():
