@@ -143,6 +143,8 @@ def measure_briefing(site: Path, runs: int, jobs: int | None) -> dict[str, Sampl
         for leftover in (bare / "output", bare / ".briefing-cache"):
             shutil.rmtree(leftover, ignore_errors=True)
         results["full_no_search"].append(timed(briefing_command(bare, jobs), bare, env))
+        if (bare / "output" / "pagefind").exists():
+            raise SystemExit("the build without search wrote a search index")
     shutil.rmtree(bare, ignore_errors=True)
     return {name: median(samples) for name, samples in results.items()}
 
