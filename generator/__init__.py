@@ -147,7 +147,7 @@ def build(
     if search == "unavailable":
         warnings.append(unavailable_warning())
     static_dirs = [d / "static" for d in reversed(dirs)]
-    indexer = Indexer(binary, settings.language) if binary else None
+    indexer = Indexer(binary, settings.language, tail=jobs) if binary else None
 
     def reuse(paths: list[str], key: str) -> bool:
         found = [reusable.get(path) for path in paths]

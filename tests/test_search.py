@@ -102,3 +102,42 @@ def test_a_failing_indexer_fails_the_build_and_keeps_the_site(
     assert "Pagefind failed to index the site: index exploded" in result.stderr
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+
+
+def test_the_last_indexes_are_built_side_by_side(tmp_path: Path) -> None:
+    """While the site is rendered, one Pagefind runs at a time; once the build waits only
+    for the search index, up to `tail` run at once. A stand-in for Pagefind records when
+    each run starts and ends."""
+    from generator.search import Bundle, Indexer
+
+    log = tmp_path / "runs.log"
+    fake = tmp_path / "pagefind"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "start $(date +%s.%N)" >> {log}\n'
+        "sleep 0.5\n"
+        f'echo "end $(date +%s.%N)" >> {log}\n',
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+
+    def runs_at_once(tail: int) -> int:
+        log.write_text("", encoding="utf-8")
+        indexer = Indexer(fake, "en", tail=tail)
+        for number in range(4):
+            bundle = Bundle(f"part-{number}", "*.html", str(number), ())
+            indexer.add(tmp_path, tmp_path / f"part-{number}", bundle)
+        indexer.finish()
+        events = sorted(
+            (float(stamp), kind)
+            for kind, stamp in (line.split() for line in log.read_text().splitlines())
+        )
+        running = most = 0
+        for _, kind in events:
+            running += 1 if kind == "start" else -1
+            most = max(most, running)
+        assert len(events) == 8
+        return most
+
+    assert runs_at_once(1) == 1
+    assert runs_at_once(2) == 2
