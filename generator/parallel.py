@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -54,9 +55,14 @@ def forked(task: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[It
         return
     _TASK = task
     context = multiprocessing.get_context("fork")
+    # Objects that exist now are moved out of the collector's reach: a worker's garbage
+    # collection would otherwise write to every page of them and un-share the memory
+    # fork shares (gc.freeze, meant for this).
+    gc.freeze()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
         yield pool.map(_run_task, items)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
         _TASK = None
