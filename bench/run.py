@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,21 +38,61 @@ class Sample:
     peak_mb: float
 
 
+def _tree(pid: int) -> list[int]:
+    """pid and every process under it (Linux /proc)."""
+    found = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                for child in handle.read().split():
+                    found += _tree(int(child))
+    except OSError:
+        pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    """A process's proportional set size: its share of memory shared with others (forked
+    workers share most of their parent's), so that the sum over a tree is what it uses."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _sample_memory(pid: int, peak: list[int], done: threading.Event) -> None:
+    """Keep in peak[0] the largest memory of the process tree seen, every 0.1 s."""
+    while not done.wait(0.1):
+        peak[0] = max(peak[0], sum(_pss_kb(p) for p in _tree(pid)))
+
+
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
-    """Run a command to completion; its own wall time and peak resident memory."""
+    """Run a command to completion; its wall time and peak memory: of all its processes
+    together (worker processes, Pagefind) where /proc tells it, else of the largest one."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
+    peak, done = [0], threading.Event()
+    sampler = threading.Thread(target=_sample_memory, args=(process.pid, peak, done))
+    if os.path.exists(f"/proc/{process.pid}/smaps_rollup"):
+        sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
+    done.set()
+    if sampler.is_alive():
+        sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         stderr = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
     if process.stderr:
         process.stderr.close()
-    return Sample(elapsed, usage.ru_maxrss / 1024)
+    return Sample(elapsed, max(peak[0], usage.ru_maxrss) / 1024)
 
 
 def median(samples: list[Sample]) -> Sample:
