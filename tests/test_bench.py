@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from generator import build
 from generator.render import PARALLEL_MIN_SOURCES
 
@@ -89,3 +91,26 @@ def test_parallel_rebuild_renders_only_the_edited_source(tmp_path: Path) -> None
     assert len(list((site / "output").glob("pagefind-sources-*"))) == 3
     build(site, tmp_path / "clean", use_cache=False, jobs=2)
     assert tree_digest(site / "output") == tree_digest(tmp_path / "clean")
+
+
+def test_full_collections_are_held_only_during_a_build(tmp_path: Path) -> None:
+    """A build holds off the garbage collector's full passes (a quarter of a rebuild at
+    10,000 sources) and gives the thresholds back afterwards, also when it fails."""
+    import gc
+
+    from generator import BuildError
+
+    sites = generate(tmp_path / "corpus", 20, 2, ROOT)
+    seen: list[tuple[int, int, int]] = []
+    gc.callbacks.append(lambda phase, info: seen.append(gc.get_threshold()))
+    before = gc.get_threshold()
+    try:
+        build(sites["briefing"], tmp_path / "out", use_cache=False, jobs=1)
+        assert gc.get_threshold() == before
+        assert seen and all(t[2] > before[2] for t in seen), "held during the build"
+        (sites["briefing"] / "seeds" / "sources.yaml").write_text("- id: [\n", "utf-8")
+        with pytest.raises(BuildError):
+            build(sites["briefing"], tmp_path / "out", use_cache=False, jobs=1)
+        assert gc.get_threshold() == before
+    finally:
+        gc.callbacks.pop()
