@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
 """Build the briefing site: python build.py --help"""
 
-import sys
-
-from generator.cli import main
+from generator.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__, build
 from .cache import clear as clear_cache
@@ -166,6 +168,20 @@ def _remove_leftovers(out: Path) -> int:
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed
+
+
+def run() -> NoReturn:
+    """The command's entry point: main(), then the process ends at once. A build leaves
+    millions of objects behind, and freeing them one by one when Python shuts down took
+    0.9 s at 10,000 sources, after the site was written. By then every file is closed and
+    every worker and Pagefind has ended; the output streams are flushed here."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said anyway
+            pass
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
