@@ -21,7 +21,7 @@ from .models import BuildError, Event, Page, PartialDate, Problem, Site, Source,
 from .pagekeys import PageKeys, key_of
 from .parallel import forked
 from .resolve import Linked, block_pieces, graph_data, resolve
-from .search import Bundle, SearchPlan
+from .search import Bundle, SearchPlan, SearchSchedule
 from .site import newest_first, tag_slug
 from .templates import render
 from .timings import stage
@@ -192,29 +192,15 @@ def render_site(
     }
     lastmod: dict[str, PartialDate | None] = {}
 
-    # The search index: its parts, and hashes of the topic and tag pages it indexes.
+    # The search index: its parts, and when each can be built.
     search_plan = SearchPlan.make(
         [s.id for s in site.sources], settings.search_shard_size, [t.slug for t in site.topics]
     )
-    main_search = hashlib.sha256()
-    main_pages: list[str] = []
-    topic_search: dict[str, str] = {}  # a hash of each topic page, when topics are sharded
-
-    def searched(path: str, data: bytes) -> None:
-        """A topic or tag page goes into its search index (the main one, or a shard of
-        topics), keyed by its pages' bytes: a tag page that lists an edited source is
-        rendered again, but if its bytes are the same, so is the index."""
-        if path.count("/") != 2:
-            return
-        if path.startswith("topics/") and search_plan.topic_shards:
-            topic_search[path] = hashlib.sha256(data).hexdigest()
-        elif path.startswith(("topics/", "tags/")):
-            main_search.update(f"{path}\0{len(data)}\0".encode() + data)
-            main_pages.append(path)
+    searching = SearchSchedule(search_plan, index, search_setup)
 
     def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
         data = render(env, template, path, **common, **context).encode("utf-8")
-        searched(path, data)
+        searching.page_written(path, data)
         emit(path, data)
         lastmod[path] = date
 
@@ -235,11 +221,9 @@ def render_site(
         linked.page_keys[path] = key
         if reuse and previous and reuse([path], key):
             lastmod[path] = context.get("date")
-            searched(path, previous(path))  # a kept page is read back
+            searching.page_written(path, previous(path))  # a kept page is read back
             return
         page(path, template, **context)
-
-    search_keys: dict[str, str] = {}
 
     # Feed items are chosen before the source pages are rendered, so that the workers
     # rendering a source's page also make its feed HTML (the slowest part of the feeds).
@@ -305,7 +289,7 @@ def render_site(
         for source in site.sources:
             passages, tags = linked.passages.get(source.id, []), tags_of(source.tags)
             key = keys.source(source, passages, tags)
-            search_keys[source.id] = keys.search(source, passages, tags)
+            searching.source_keys[source.id] = keys.search(source, passages, tags)
             for path in (source.url_path, source.original_path):
                 lastmod[path] = source.date
                 linked.page_keys[path] = key
@@ -317,24 +301,7 @@ def render_site(
     workers = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
     # Chunks of sources to render, shard by shard, so that each search shard is indexed
     # (in the background) as soon as its pages are written.
-    shards = search_plan.shard_bundles(search_keys, search_setup) if index else []
-    size = max(1, -(-len(to_render) // (workers * 4)))
-    chunks: list[list[Source]] = []
-    last_chunk: list[int] = []  # per shard: the index of its last chunk (-1: none)
-    shard_of = {i: n for n, (_, ids) in enumerate(search_plan.shards) for i in ids}
-    groups: list[list[Source]] = [[] for _ in search_plan.shards]
-    for source in to_render if shards else []:
-        groups[shard_of[source.id]].append(source)
-    for group in groups if shards else [to_render]:
-        chunks += [group[i : i + size] for i in range(0, len(group), size)]
-        last_chunk.append(len(chunks) - 1 if group else -1)
-    indexed = 0
-
-    def index_ready(done: int) -> None:
-        nonlocal indexed
-        while index and indexed < len(shards) and last_chunk[indexed] <= done:
-            index([shards[indexed]])
-            indexed += 1
+    chunks = searching.chunks(to_render, max(1, -(-len(to_render) // (workers * 4))))
 
     def collect(results: Iterator[dict[str, str]]) -> None:
         """Take in the workers' (or this process's) source pages, chunk by chunk, and index
@@ -347,8 +314,8 @@ def render_site(
                 memo.update(made)
                 if workers > 1 and adopt:
                     adopt([p for s in chunks[number] for p in (s.url_path, s.original_path)])
-                index_ready(number)
-            index_ready(len(chunks))
+                searching.chunk_done(number)
+            searching.chunk_done(len(chunks))
 
     # The workers start on the source pages; meanwhile this process renders the other
     # pages (a core would otherwise wait), then collects what the workers made. Without
@@ -397,8 +364,7 @@ def render_site(
                     backlinks=backlinks,
                     related=related,
                 )
-            if index and search_plan.topic_shards:
-                index(search_plan.topic_bundles(topic_search, search_setup))
+            searching.topics_done()
             page(
                 "sources/index.html",
                 "sources.html",
@@ -450,9 +416,7 @@ def render_site(
                 page("search/index.html", "search.html", title="Search", merged=search_plan.merged)
         if workers > 1:
             collect(results)
-    if index:
-        main_key = main_search.hexdigest()
-        index([search_plan.main_bundle(main_key, main_pages, search_keys, search_setup)])
+    searching.finish()
     not_found = render(
         env,
         "404.html",

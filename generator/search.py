@@ -14,10 +14,11 @@ import os
 import queue
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import BuildError, Problem
+from .models import BuildError, Problem, Source
 
 SEARCH_FOLDER = "pagefind"
 SHARD_PREFIX = "pagefind-sources-"
@@ -106,6 +107,73 @@ class SearchPlan:
         every = [f"{i}:{k}" for i, k in sorted(source_keys.items())]
         pages = tuple(main_pages) + tuple(f"sources/{i}/index.html" for i in sorted(source_keys))
         return Bundle(SEARCH_FOLDER, self.main_glob, _key(setup, main_key, *every), pages)
+
+
+class SearchSchedule:
+    """One build's search index: which part each written page goes into, the key of each
+    part, and when a part can be handed to index() (as soon as its pages are all written,
+    so that Pagefind runs beside the rest of the build). Without index() it only keeps
+    track; the plan still decides the search page's parts."""
+
+    def __init__(self, plan: SearchPlan, index: Callable[[list[Bundle]], None] | None, setup: str):
+        self.plan = plan
+        self.index = index
+        self.setup = setup  # what else every part depends on (Pagefind, the language)
+        self.source_keys: dict[str, str] = {}  # source id -> its page's search key
+        self._main = hashlib.sha256()  # of the main index's topic and tag pages
+        self._main_pages: list[str] = []
+        self._topic_keys: dict[str, str] = {}  # a hash of each topic page, when sharded
+        self._shards: list[Bundle] = []
+        self._last_chunk: list[int] = []  # per shard: the number of its last chunk (-1: none)
+        self._indexed = 0  # shards handed to index()
+
+    def page_written(self, path: str, data: bytes) -> None:
+        """A topic or tag page goes into its part, keyed by its bytes: a tag page that lists
+        an edited source is rendered again, but if its bytes are the same, so is the part."""
+        if path.count("/") != 2:
+            return
+        if path.startswith("topics/") and self.plan.topic_shards:
+            self._topic_keys[path] = hashlib.sha256(data).hexdigest()
+        elif path.startswith(("topics/", "tags/")):
+            self._main.update(f"{path}\0{len(data)}\0".encode() + data)
+            self._main_pages.append(path)
+
+    def chunks(self, sources: list[Source], size: int) -> list[list[Source]]:
+        """The sources whose pages are to be rendered, in chunks of size, shard by shard
+        (once source_keys is complete): each shard is indexed once its last chunk is done."""
+        self._shards = self.plan.shard_bundles(self.source_keys, self.setup) if self.index else []
+        if not self._shards:
+            return [sources[i : i + size] for i in range(0, len(sources), size)]
+        shard_of = {i: n for n, (_, ids) in enumerate(self.plan.shards) for i in ids}
+        groups: list[list[Source]] = [[] for _ in self.plan.shards]
+        for source in sources:
+            groups[shard_of[source.id]].append(source)
+        chunks: list[list[Source]] = []
+        for group in groups:
+            chunks += [group[i : i + size] for i in range(0, len(group), size)]
+            self._last_chunk.append(len(chunks) - 1 if group else -1)
+        return chunks
+
+    def chunk_done(self, number: int) -> None:
+        """Chunks up to number are written: index the shards they complete."""
+        while self.index and self._indexed < len(self._shards):
+            if self._last_chunk[self._indexed] > number:
+                break
+            self.index([self._shards[self._indexed]])
+            self._indexed += 1
+
+    def topics_done(self) -> None:
+        """Every topic page is written: index the shards of topics."""
+        if self.index and self.plan.topic_shards:
+            self.index(self.plan.topic_bundles(self._topic_keys, self.setup))
+
+    def finish(self) -> None:
+        """Every page is written: index the main part."""
+        if self.index:
+            main_key = self._main.hexdigest()
+            self.index(
+                [self.plan.main_bundle(main_key, self._main_pages, self.source_keys, self.setup)]
+            )
 
 
 def _split(ids: list[str], shard_size: int, prefix: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
