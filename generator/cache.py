@@ -279,9 +279,7 @@ class BuildCache:
 
     def save_parsed_yaml(self) -> None:
         if self.enabled and self._parsed_changed:
-            self._write(
-                _PARSED_YAML, pickle.dumps(self._parsed_used, protocol=5), self._parsed_used
-            )
+            self._write_pickle(_PARSED_YAML, self._parsed_used)
 
     def rendered_pages(self) -> dict[str, Any]:
         """Markdown pages rendered by the last build, by key (see render_markdown); the
@@ -292,7 +290,7 @@ class BuildCache:
 
     def save_rendered_pages(self, memo: dict[str, Any]) -> None:
         if self.enabled and set(memo) != self._rendered_before:
-            self._write(_RENDERED, pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL), memo)
+            self._write_pickle(_RENDERED, memo)
 
     def save_articles(self) -> None:
         """Keep the articles this build used (so deleted sources do not pile up), rewriting
@@ -307,8 +305,7 @@ class BuildCache:
             read[key[0]].add(key)
         for bucket, articles in used.items():
             if set(articles) != read[bucket]:
-                data = pickle.dumps(articles, protocol=pickle.HIGHEST_PROTOCOL)
-                self._write(_articles_file(bucket), data, articles)
+                self._write_pickle(_articles_file(bucket), articles)
 
     def quotes(self) -> dict[str, list[str]]:
         """The last build's verified quotes: 'source\\0passage' -> [file sha256, passage]
@@ -335,10 +332,17 @@ class BuildCache:
     def save_feed_html(self, used: dict[str, str]) -> None:
         self._write_json_if_changed(_FEED_HTML, used)
 
-    def _write(self, name: str, data: bytes, value: dict[str, Any] | None = None) -> None:
-        """Write a cache file: data, the pickle of value, if given (which the next build in
-        this process then gets without unpickling; JSON is decoded again, as its types
-        differ from what was encoded: lists for tuples)."""
+    def _write_pickle(self, name: str, value: dict[str, Any]) -> None:
+        """Write value pickled; the next build in this process gets it without unpickling
+        (JSON files are decoded again: their types differ from what was encoded)."""
+        if self._write(name, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)):
+            path = str(self.folder / name)
+            identity = _identity(path)
+            if identity:
+                _LOADED[path] = (identity, dict(value))
+
+    def _write(self, name: str, data: bytes) -> bool:
+        """Write a cache file; whether it was written."""
         path = str(self.folder / name)
         _LOADED.pop(path, None)
         try:
@@ -347,10 +351,8 @@ class BuildCache:
             temporary.write_bytes(data)
             os.replace(temporary, path)
         except OSError:
-            return  # a cache that cannot be written only costs time
-        identity = _identity(path)
-        if identity and value is not None:
-            _LOADED[path] = (identity, dict(value))
+            return False  # a cache that cannot be written only costs time
+        return True
 
 
 def _size(out: Path, path: str) -> int | None:
