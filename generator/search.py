@@ -73,8 +73,8 @@ class SearchPlan:
         ]
         kinds.append("tags")
         # Only these page kinds are searched: leaving out the original-text pages halves
-        # Pagefind's time and memory on a large site. (A brace group of one is no pattern.)
-        return ("{" + ",".join(kinds) + "}" if len(kinds) > 1 else kinds[0]) + "/*/index.html"
+        # Pagefind's time and memory on a large site.
+        return f"{_one_of(kinds)}/*/index.html"
 
     def shard_bundles(self, source_keys: dict[str, str], setup: str) -> list[Bundle]:
         """The shards of sources, with their keys; source_keys: the search key of each
@@ -194,10 +194,14 @@ def _split(ids: list[str], shard_size: int, prefix: str) -> tuple[tuple[str, tup
 def _bundle(folder: str, kind: str, ids: tuple[str, ...], keys: list[str], setup: str) -> Bundle:
     """The index of the pages kind/<id>/index.html; keys: what each page's search content is
     made from."""
-    one = len(ids) == 1  # a brace group of one is not a pattern
-    glob = f"{kind}/{ids[0] if one else '{' + ','.join(ids) + '}'}/index.html"
+    glob = f"{kind}/{_one_of(ids)}/index.html"
     pages = tuple(f"{kind}/{i}/index.html" for i in ids)
     return Bundle(folder, glob, _key(setup, glob, *keys), pages)
+
+
+def _one_of(names: list[str] | tuple[str, ...]) -> str:
+    """A glob part matching any of names (a brace group of one is not a pattern)."""
+    return "{" + ",".join(names) + "}" if len(names) > 1 else names[0]
 
 
 def _key(*parts: str) -> str:
