@@ -156,8 +156,8 @@ def render_site(
     templates; feed_memo holds the last build's feed item HTML by key. adopt(paths) is told
     of the files that worker processes wrote with their copy of emit. markdown_memo: see
     render_markdown, locations: resolve's known. previous(path): the bytes of a file reuse()
-    kept. Returns the resolved links, with the key of each reusable page and the feed HTML
-    this build used.
+    kept (given with reuse). Returns the resolved links, with the key of each reusable page
+    and the feed HTML this build used.
     """
     with stage("markdown, citations and quotes"):
         linked = render_markdown(site, settings, checked, markdown_memo, locations)
@@ -215,11 +215,17 @@ def render_site(
     )
     keys = PageKeys.make(site, linked, shared)
 
+    def kept(paths: list[str], key: str) -> bool:
+        """Record the key of what paths are made from (for the next build); whether the
+        last build's files, made from the same, were put in their place."""
+        for path in paths:
+            linked.page_keys[path] = key
+        return bool(reuse and reuse(paths, key))
+
     def keyed_page(path: str, shown: object, template: str, **context: Any) -> None:
         """page(), or the last build's file when shown (what it shows) is unchanged."""
-        key = keys.keyed(template, shown)
-        linked.page_keys[path] = key
-        if reuse and previous and reuse([path], key):
+        if kept([path], keys.keyed(template, shown)):
+            assert previous is not None, "reuse needs previous to read a kept page back"
             lastmod[path] = context.get("date")
             searching.page_written(path, previous(path))  # a kept page is read back
             return
@@ -290,13 +296,10 @@ def render_site(
             passages, tags = linked.passages.get(source.id, []), tags_of(source.tags)
             key = keys.source(source, passages, tags)
             searching.source_keys[source.id] = keys.search(source, passages, tags)
-            for path in (source.url_path, source.original_path):
-                lastmod[path] = source.date
-                linked.page_keys[path] = key
-            linked.page_keys[source.raw_path] = source.raw_sha256
-            if not (reuse and reuse([source.raw_path], source.raw_sha256)):
+            lastmod[source.url_path] = lastmod[source.original_path] = source.date
+            if not kept([source.raw_path], source.raw_sha256):
                 emit(source.raw_path, source.raw)
-            if not (reuse and reuse([source.url_path, source.original_path], key)):
+            if not kept([source.url_path, source.original_path], key):
                 to_render.append(source)
     workers = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
     # Chunks of sources to render, shard by shard, so that each search shard is indexed
@@ -432,9 +435,7 @@ def render_site(
         # site, so an unchanged graph keeps the last build's file. Its key is the compact
         # JSON (the C encoder: a repr of the graph took a tenth of a second at 1,000 sources).
         compact = json.dumps(graph, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        key = hashlib.sha256(compact.encode()).hexdigest()
-        linked.page_keys["graph.json"] = key
-        if not (reuse and reuse(["graph.json"], key)):
+        if not kept(["graph.json"], hashlib.sha256(compact.encode()).hexdigest()):
             text = json.dumps(graph, ensure_ascii=False, indent=1, sort_keys=True)
             emit("graph.json", (text + "\n").encode("utf-8"))
     emit("robots.txt", robots_txt(base_url))
@@ -444,16 +445,13 @@ def render_site(
             files = all_feeds(site, settings, linked, feeds, feed_html, site_date, memo)
             for path, (key, make) in files.items():
                 # A feed whose items and their HTML are unchanged is the last build's file.
-                key = hashlib.sha256(f"{keys.shared}\0{key}".encode()).hexdigest()
-                linked.page_keys[path] = key
-                if not (reuse and reuse([path], key)):
+                if not kept([path], hashlib.sha256(f"{keys.shared}\0{key}".encode()).hexdigest()):
                     emit(path, make())
             # The sitemap lists every page and its date: kept when none of them changed.
             isos = {p: d.iso if d else "" for p, d in lastmod.items()}
             dated = "\n".join(f"{p}\0{isos[p]}" for p in sorted(isos))
             key = hashlib.sha256(f"{keys.shared}\0{base_url}\0{dated}".encode()).hexdigest()
-            linked.page_keys["sitemap.xml"] = key
-            if not (reuse and reuse(["sitemap.xml"], key)):
+            if not kept(["sitemap.xml"], key):
                 emit("sitemap.xml", sitemap(lastmod, base_url))
     return linked
 
