@@ -64,7 +64,8 @@ class FeedPlan:
     tag, chosen before any page is rendered."""
 
     base_url: str
-    every: list[FeedItem]  # all items, newest first
+    newest: list[FeedItem]  # the site's feeds' items, newest first
+    by_tag: dict[str, list[FeedItem]]  # each tag's feeds' items, by tag slug
     selected: list[FeedItem]  # those some feed carries (an item may be listed twice)
     source_ids: frozenset[str]  # sources among them
 
@@ -74,13 +75,12 @@ class FeedPlan:
     ) -> FeedPlan:
         limit = settings.feed_items
         every = feed_items(site, settings, site_date, tags_of)
-        selected = every[:limit]
-        for tagged in _by_tag(every, limit).values():
-            selected += tagged
+        newest, by_tag = every[:limit], _by_tag(every, limit)
+        selected = newest + [item for tagged in by_tag.values() for item in tagged]
         source_ids = frozenset(
             i.key.removeprefix("source/") for i in selected if i.key.startswith("source/")
         )
-        return cls(base_url, every, selected, source_ids)
+        return cls(base_url, newest, by_tag, selected, source_ids)
 
     def source_key(self, source: Source, page_keys: dict[str, str]) -> str:
         """A source's feed HTML depends on what its page key covers, and on its URL."""
@@ -101,7 +101,6 @@ def all_feeds(
     the newest settings.feed_items items: path -> (a key of everything the file is made
     from, a function that makes it). memo holds feed HTML by key, made by this build's
     workers or kept from the last build; what is missing is made here."""
-    limit = settings.feed_items
     base_url = plan.base_url
     topics = {f"topic/{t.slug}": t for t in site.topics}
     sources = {f"source/{s.id}": s for s in site.sources}
@@ -126,7 +125,6 @@ def all_feeds(
 
     # Render and rewrite links once per item that some feed carries, not once per feed.
     absolute = {item.key: replace(item, html=content(item)) for item in plan.selected}
-    items = [absolute.get(item.key, item) for item in plan.every]
     info = FeedInfo(
         title=settings.title,
         description=settings.description,
@@ -153,12 +151,12 @@ def all_feeds(
         key = repr((make.__name__, info, [described(i) for i in chosen], args[2:]))
         files[path] = (key, lambda: make(*args))
 
-    add("feed.xml", rss_feed, info, items[:limit], base_url, site_date)
-    add("atom.xml", atom_feed, info, items[:limit], base_url, site_date)
-    add("feed.json", json_feed, info, items[:limit], base_url)
-    by_tag = _by_tag(items, limit)
+    latest = [absolute[item.key] for item in plan.newest]
+    add("feed.xml", rss_feed, info, latest, base_url, site_date)
+    add("atom.xml", atom_feed, info, latest, base_url, site_date)
+    add("feed.json", json_feed, info, latest, base_url)
     for tag in site.tags:
-        tagged = by_tag.get(tag.slug, [])
+        tagged = [absolute[item.key] for item in plan.by_tag.get(tag.slug, [])]
         tag_info = FeedInfo(
             title=f"{settings.title}: {tag.name}",
             description=f"Topics and sources tagged {tag.name}.",
