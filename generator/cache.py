@@ -55,35 +55,55 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path) -> list[tuple[str, str]]:
+    """Every file under folder, following links and skipping hidden names, in a fixed
+    order: (its path, its path relative to folder). Strings, not Paths: pathlib's objects
+    were 40% of hashing 11,000 inputs."""
+    top = str(folder)
     found = []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found += [Path(dirpath) / name for name in sorted(filenames) if not name.startswith(".")]
+        below = dirpath[len(top) + 1 :] + "/" if dirpath != top else ""
+        found += [
+            (f"{dirpath}/{name}", below + name)
+            for name in sorted(filenames)
+            if not name.startswith(".")
+        ]
     return found
+
+
+def _bytes_of(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def theme_key(dirs: list[Path]) -> str:
     """A hash of the theme folders' files (templates and static assets)."""
     digest = hashlib.sha256()
     for folder in dirs:
-        for path in _walk(folder):
-            digest.update(b"\0" + str(path.relative_to(folder)).encode() + b"\0")
-            digest.update(path.read_bytes())
+        for path, relative in _walk(folder):
+            digest.update(b"\0" + relative.encode() + b"\0")
+            digest.update(_bytes_of(path))
     return digest.hexdigest()
 
 
 def input_fingerprint(
     root: Path, folders: list[Path], files: list[Path], options: dict[str, Any]
 ) -> str:
-    """A hash of every input file's name and bytes, the generator's code and the options."""
+    """A hash of every input file's name and bytes, the generator's code and the options.
+
+    folders and files are in root."""
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(json.dumps(options, sort_keys=True, default=str).encode())
-    paths = [p for folder in folders if folder.is_dir() for p in _walk(folder)]
-    paths += [p for p in files if p.is_file()]
-    for path in paths:
-        digest.update(b"\0" + str(path.relative_to(root)).encode() + b"\0")
-        digest.update(path.read_bytes())
+    paths = []
+    for folder in folders:
+        if folder.is_dir():
+            within = folder.relative_to(root).as_posix()
+            paths += [(path, f"{within}/{relative}") for path, relative in _walk(folder)]
+    paths += [(str(p), str(p.relative_to(root))) for p in files if p.is_file()]
+    for path, relative in paths:
+        digest.update(b"\0" + relative.encode() + b"\0")
+        digest.update(_bytes_of(path))
     return digest.hexdigest()
 
 
