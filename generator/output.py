@@ -274,12 +274,24 @@ class OutputUpdate(StagingFolder):
 
 
 def _files_under(folder: Path) -> set[str]:
-    """Every file below folder, as a relative path with forward slashes."""
+    """Every file below folder, as a relative path with forward slashes; like os.walk, a
+    link to a folder is not followed (nor counted) and an unreadable folder is skipped.
+
+    scandir with the relative path carried along: os.walk and a relpath per folder took
+    0.55 s for the 42,000 files of a 10,000-source site, on every rebuild."""
     found: set[str] = set()
-    for dirpath, _, filenames in os.walk(folder):
-        relative = os.path.relpath(dirpath, folder).replace(os.sep, "/")
-        prefix = "" if relative == "." else relative + "/"
-        found.update(prefix + name for name in filenames)
+    pending = [(str(folder), "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if not entry.is_dir():
+                        found.add(prefix + entry.name)
+                    elif not entry.is_symlink():
+                        pending.append((entry.path, f"{prefix}{entry.name}/"))
+        except OSError:
+            continue
     return found
 
 
