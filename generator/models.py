@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
+
+# Month names for dates shown on pages: a fixed table, not calendar.month_name, which
+# follows the process's LC_TIME locale (the same inputs must give the same bytes anywhere).
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 SOURCE_KINDS = ("news", "opinion", "editorial", "analysis")
 OPINION_KINDS = ("opinion", "editorial")
@@ -66,7 +82,7 @@ class PartialDate:
     def display(self) -> str:
         if self.precision == "year":
             return str(self.year)
-        month = calendar.month_name[self.month]
+        month = MONTH_NAMES[self.month - 1]
         if self.precision == "month":
             return f"{month} {self.year}"
         return f"{self.day} {month} {self.year}"

@@ -287,6 +287,23 @@ def test_two_builds_are_byte_identical(tmp_path: Path, site_dir: Path) -> None:
     assert tree_digest(again) == tree_digest(site_dir)
 
 
+def test_dates_do_not_follow_the_locale(
+    tmp_path: Path, site_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Month names are the same whatever LC_TIME a library sets: calendar.month_name is
+    what setlocale() changes, so a German one stands in for it here."""
+    import calendar
+
+    german = ["", "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli"]
+    german += ["August", "September", "Oktober", "November", "Dezember"]
+    monkeypatch.setattr(calendar, "month_name", german)
+    again = tmp_path / "again"
+    build(ROOT, again, base_url=BASE_URL, use_cache=False)
+    assert tree_digest(again) == tree_digest(site_dir)
+    home = (again / "index.html").read_text(encoding="utf-8")
+    assert "February 2023" in home
+
+
 def test_site_theme_overrides_one_template(project: Path) -> None:
     theme = project / "themes" / "mine" / "templates"
     theme.mkdir(parents=True)
