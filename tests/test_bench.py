@@ -52,7 +52,8 @@ def test_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
         "briefing_peak_mb",
     ):
         assert isinstance(data[key], float) and data[key] > 0
-    assert data["hugo_full_s"] is None and data["pelican_full_s"] is None
+    for other in ("hugo_full_s", "hugo_edit_s", "pelican_full_s", "pelican_edit_s"):
+        assert data[other] is None
     assert "ratios" in result.stdout
 
 
