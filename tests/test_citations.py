@@ -251,6 +251,17 @@ def test_graph_json_describes_citations(site_dir: Path) -> None:
     assert any(edge["type"] == "cites" for edge in graph["edges"])
 
 
+def test_graph_json_has_one_node_or_edge_per_line(site_dir: Path) -> None:
+    """A change to the graph shows as changed lines: each node and edge is one line."""
+    import json
+
+    text = (site_dir / "graph.json").read_text(encoding="utf-8")
+    graph = json.loads(text)
+    items = [line.strip().rstrip(",") for line in text.splitlines() if line.startswith("  {")]
+    assert [json.loads(item) for item in items] == graph["edges"] + graph["nodes"]
+    assert len(text.splitlines()) == len(items) + 6  # braces and the two lists' brackets
+
+
 def test_failed_citation_build_keeps_output(project: Path) -> None:
     assert run_cli("--root", str(project), "-q").returncode == 0
     before = tree_digest(project / "output")
