@@ -69,6 +69,8 @@ def decode_text(data: bytes, rel: str) -> str:
                 )
             ]
         )
+    if "\r" not in text:  # the usual case: one scan instead of two copies
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

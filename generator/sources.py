@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -338,14 +339,15 @@ def load_sources(
         )
 
     described = set(seen_files)
-    for path in sorted(folder.iterdir()):
-        if path.suffix in SOURCE_SUFFIXES and path.name not in described:
+    # Names, not Paths: sorting 10,000 Paths took a tenth of a second.
+    for name in sorted(os.listdir(folder)):
+        if os.path.splitext(name)[1] in SOURCE_SUFFIXES and name not in described:
             problems.append(
                 Problem(
-                    f"{seeds_dir}/{path.name}",
+                    f"{seeds_dir}/{name}",
                     None,
                     f"seed file has no entry in {SOURCES_FILE}",
-                    f"add an entry with 'file: {path.name}' to {rel}",
+                    f"add an entry with 'file: {name}' to {rel}",
                 )
             )
     if problems:
