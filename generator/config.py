@@ -26,6 +26,7 @@ class Settings:
     allow_raw_html: bool = False  # raw HTML inside topic Markdown
     max_file_bytes: int = 60_000_000  # larger input files are refused
     latest_sources_on_home: int = 10
+    sources_per_page: int = 250  # entries on each page of the sources index
     feed_items: int = 50  # newest items per feed (the site's and each tag's)
     search: bool = True  # build a Pagefind search index and show the search box
     # Sources per search index shard (at most MAX_SHARDS shards): an edit re-indexes only
@@ -33,7 +34,7 @@ class Settings:
     search_shard_size: int = 250
 
 
-_AT_LEAST_ONE = frozenset({"max_file_bytes", "feed_items", "search_shard_size"})
+_AT_LEAST_ONE = frozenset({"max_file_bytes", "feed_items", "search_shard_size", "sources_per_page"})
 
 
 def load_settings(root: Path) -> Settings:

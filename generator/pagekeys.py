@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .models import EMPTY_ARTICLE, Page, Site, Source, Tag
+from .pagination import Pagination
 from .resolve import CitedSource, Linked, Passage
 
 
@@ -126,6 +127,17 @@ class PageKeys:
             ],
             [self.page_digest(p) for p in backlinks],
             [self.page_digest(p) for p in related],
+        )
+
+    def sources_list_shows(
+        self, listing: Pagination[Source], cited_in: dict[str, list[tuple[Page, int]]]
+    ) -> tuple[Any, ...]:
+        """What a page of sources.html shows: its sources (by digest), the pages citing
+        each and how often, and where it is among the pages."""
+        return (
+            [self.source_digests[s.id] for s in listing.items],
+            [[(p.title, p.url_path, n) for p, n in cited_in.get(s.id, [])] for s in listing.items],
+            listing.shown(),
         )
 
     def tag_shows(self, tag: Tag) -> tuple[Any, ...]:

@@ -19,6 +19,7 @@ from .feeds import absolute_url, absolutize, normalise_base_url, robots_txt, sit
 from .markdown import Lookup, Rendered, make_markdown, render_page
 from .models import BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
 from .pagekeys import PageKeys, key_of
+from .pagination import paginate
 from .parallel import forked
 from .resolve import Linked, block_pieces, graph_data, resolve
 from .search import Bundle, SearchPlan, SearchSchedule
@@ -368,14 +369,19 @@ def render_site(
                     related=related,
                 )
             searching.topics_done()
-            page(
-                "sources/index.html",
-                "sources.html",
-                date=_newest([s.date for s in site.sources]),
-                title="Sources",
-                sources=site.sources,
-                cited_in=linked.cited_in,
-            )
+            # The sources index, in pages: an edit renders again only the page listing it.
+            for listing in paginate(site.sources, settings.sources_per_page, "sources/"):
+                cited_in = {s.id: linked.cited_in.get(s.id, []) for s in listing.items}
+                keyed_page(
+                    listing.path,
+                    keys.sources_list_shows(listing, cited_in),
+                    "sources.html",
+                    date=_newest([s.date for s in listing.items]),
+                    title="Sources" if listing.number == 1 else f"Sources, page {listing.number}",
+                    sources=listing.items,
+                    cited_in=cited_in,
+                    pagination=listing,
+                )
         with stage("tag, timeline and other pages"):
             page(
                 "tags/index.html",

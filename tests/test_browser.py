@@ -272,6 +272,43 @@ def test_axe_finds_no_serious_violations(browser: Any, server: str, scheme: str)
     assert problems == [], "\n".join(problems)
 
 
+def test_paged_sources_index_is_accessible(
+    browser: Any, server: str, site_root: Path, project: Path
+) -> None:
+    """The sources index in pages: no serious axe violation in light or dark mode, no
+    horizontal overflow on a phone, and its next link leads to the next page."""
+    settings = project / "briefing.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "sources_per_page: 2\n", encoding="utf-8"
+    )
+    build(project, site_root / "paged", base_url=BASE_URL, use_cache=False)
+    paged = server.replace("/briefing/", "/paged/")
+    problems = []
+    for scheme in ("light", "dark"):
+        watched = Watched(
+            browser, paged, color_scheme=scheme, viewport={"width": 360, "height": 780}
+        )
+        page = watched.page
+        page.goto(paged + "sources/page/2/index.html")
+        page.wait_for_load_state("networkidle")
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+        assert widths[0] <= widths[1], f"{scheme}: {widths[0]}px wide in {widths[1]}px"
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document)")
+        problems += [
+            f"{scheme}: {v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        page.click(".pagination a[rel=next]")
+        page.wait_for_load_state("networkidle")
+        assert page.url == paged + "sources/page/3/index.html"
+        assert page.inner_text(".pagination [aria-current=page]") == "3"
+        assert watched.errors == [] and watched.outside == []
+        watched.close()
+    assert problems == [], "\n".join(problems)
+
+
 def test_keyboard_reaches_search_and_citations_with_visible_focus(
     browser: Any, server: str
 ) -> None:

@@ -162,6 +162,11 @@ def _internal_targets(site_dir: Path) -> list[tuple[Path, str]]:
 
 
 def test_every_internal_link_resolves(site_dir: Path) -> None:
+    assert _check_internal_links(site_dir) > 100
+
+
+def _check_internal_links(site_dir: Path) -> int:
+    """Assert every internal link of every page resolves; the number of links checked."""
     checked = 0
     for page, ref in _internal_targets(site_dir):
         parts = urlsplit(ref)
@@ -174,7 +179,7 @@ def test_every_internal_link_resolves(site_dir: Path) -> None:
         if parts.fragment and target.suffix == ".html":
             assert soup(target).find(id=parts.fragment), f"{page}: no #{parts.fragment} in {ref}"
         checked += 1
-    assert checked > 100
+    return checked
 
 
 @pytest.mark.parametrize("source_id", SOURCE_IDS)
@@ -302,6 +307,51 @@ def test_dates_do_not_follow_the_locale(
     assert tree_digest(again) == tree_digest(site_dir)
     home = (again / "index.html").read_text(encoding="utf-8")
     assert "February 2023" in home
+
+
+def _listed_sources(page: Path) -> list[str]:
+    """The ids of the sources a page of the sources index lists, in order."""
+    return [a["href"].split("/")[-2] for a in soup(page).select(".source-list li > a")]
+
+
+def test_sources_index_in_pages(project: Path, site_dir: Path) -> None:
+    """With sources_per_page: 2, the five sources are listed newest first over three pages,
+    each source once, with previous and next links between the pages; changing the
+    setting back leaves the same site as a clean build, without the extra pages."""
+    one_page = _listed_sources(site_dir / "sources/index.html")
+    assert soup(site_dir / "sources/index.html").select_one(".pagination") is None
+    settings = project / "briefing.yaml"
+    original = settings.read_text(encoding="utf-8")
+    settings.write_text(original + "\nsources_per_page: 2\n", encoding="utf-8")
+    out = project / "output"
+    build(project, out, base_url=BASE_URL)
+    paths = ["sources/index.html", "sources/page/2/index.html", "sources/page/3/index.html"]
+    listed = []
+    for number, path in enumerate(paths, start=1):
+        page = soup(out / path)
+        listed += _listed_sources(out / path)
+        expected_range = {1: "Sources 1–2 of 5", 2: "Sources 3–4 of 5", 3: "Source 5 of 5"}
+        assert page.select_one(".page-range").get_text().startswith(expected_range[number])
+        assert page.select_one(".pagination [aria-current=page]").get_text() == str(number)
+        for rel, other in (("prev", number - 1), ("next", number + 1)):
+            link = page.select_one(f".pagination a[rel={rel}]")
+            if 1 <= other <= 3:
+                target = ((out / path).parent / link["href"]).resolve()
+                assert target == (out / paths[other - 1]).resolve()
+            else:
+                assert link is None
+    assert listed == one_page and len(listed) == 5
+    assert not (out / "sources/page/4").exists()
+    assert _check_internal_links(out) > 100
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert f"<loc>{BASE_URL}sources/page/3/</loc>" in sitemap
+
+    settings.write_text(original, encoding="utf-8")
+    build(project, out, base_url=BASE_URL)  # incremental, from the paged site
+    clean = project / "clean"
+    build(project, clean, base_url=BASE_URL, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
+    assert not (out / "sources/page").exists()
 
 
 def test_site_theme_overrides_one_template(project: Path) -> None:
