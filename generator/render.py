@@ -391,16 +391,25 @@ def render_site(
                 tags=site.tags,
             )
             for tag in site.tags:
-                dates = [t.updated or t.date for t in tag.topics] + [s.date for s in tag.sources]
-                keyed_page(
-                    tag.url_path,
-                    (keys.tag_shows(tag), bool(base_url)),
-                    "tag.html",
-                    date=_newest(dates),
-                    title=f"Tag: {tag.name}",
-                    tag=tag,
-                    tag_feeds=bool(base_url),
-                )
+                # Topics on the first page; the sources in pages, as on the sources index.
+                tag_folder = tag.url_path[: -len("index.html")]
+                shows = keys.tag_shows(tag)
+                for listing in paginate(tag.sources, settings.sources_per_page, tag_folder):
+                    dates = [s.date for s in listing.items]
+                    if listing.number == 1:
+                        dates += [t.updated or t.date for t in tag.topics]
+                    title = f"Tag: {tag.name}"
+                    keyed_page(
+                        listing.path,
+                        (shows, bool(base_url), listing.shown()),
+                        "tag.html",
+                        date=_newest(dates),
+                        title=title if listing.number == 1 else f"{title}, page {listing.number}",
+                        tag=tag,
+                        tag_feeds=bool(base_url),
+                        sources=listing.items,
+                        pagination=listing,
+                    )
             if site.timeline:
                 page(
                     site.timeline.url_path,

@@ -272,10 +272,10 @@ def test_axe_finds_no_serious_violations(browser: Any, server: str, scheme: str)
     assert problems == [], "\n".join(problems)
 
 
-def test_paged_sources_index_is_accessible(
+def test_paged_lists_are_accessible(
     browser: Any, server: str, site_root: Path, project: Path
 ) -> None:
-    """The sources index in pages: no serious axe violation in light or dark mode, no
+    """The sources index and a tag page in pages: no serious axe violation in light or dark mode, no
     horizontal overflow on a phone, and its next link leads to the next page."""
     settings = project / "briefing.yaml"
     settings.write_text(
@@ -289,17 +289,18 @@ def test_paged_sources_index_is_accessible(
             browser, paged, color_scheme=scheme, viewport={"width": 360, "height": 780}
         )
         page = watched.page
-        page.goto(paged + "sources/page/2/index.html")
-        page.wait_for_load_state("networkidle")
-        widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-        assert widths[0] <= widths[1], f"{scheme}: {widths[0]}px wide in {widths[1]}px"
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document)")
-        problems += [
-            f"{scheme}: {v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        for path in ("tags/china/page/2/index.html", "sources/page/2/index.html"):
+            page.goto(paged + path)
+            page.wait_for_load_state("networkidle")
+            widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+            assert widths[0] <= widths[1], f"{path} {scheme}: {widths[0]}px in {widths[1]}px"
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("async () => await axe.run(document)")
+            problems += [
+                f"{path} {scheme}: {v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
+                for v in result["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
         page.click(".pagination a[rel=next]")
         page.wait_for_load_state("networkidle")
         assert page.url == paged + "sources/page/3/index.html"

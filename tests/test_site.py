@@ -314,10 +314,11 @@ def _listed_sources(page: Path) -> list[str]:
     return [a["href"].split("/")[-2] for a in soup(page).select(".source-list li > a")]
 
 
-def test_sources_index_in_pages(project: Path, site_dir: Path) -> None:
+def test_long_lists_in_pages(project: Path, site_dir: Path) -> None:
     """With sources_per_page: 2, the five sources are listed newest first over three pages,
-    each source once, with previous and next links between the pages; changing the
-    setting back leaves the same site as a clean build, without the extra pages."""
+    each source once, with previous and next links between the pages, and so are the
+    sources of a tag; changing the setting back leaves the same site as a clean build,
+    without the extra pages."""
     one_page = _listed_sources(site_dir / "sources/index.html")
     assert soup(site_dir / "sources/index.html").select_one(".pagination") is None
     settings = project / "briefing.yaml"
@@ -345,13 +346,32 @@ def test_sources_index_in_pages(project: Path, site_dir: Path) -> None:
     assert _check_internal_links(out) > 100
     sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
     assert f"<loc>{BASE_URL}sources/page/3/</loc>" in sitemap
+    # Tag pages too: the topics on the first page, the sources over all of them.
+    tag_pages = sorted(
+        (out / "tags/china").rglob("index.html"), key=lambda p: (len(p.parts), str(p))
+    )
+    assert [p.relative_to(out).as_posix() for p in tag_pages] == [
+        "tags/china/index.html",
+        "tags/china/page/2/index.html",
+        "tags/china/page/3/index.html",
+    ]
+    whole = soup(site_dir / "tags/china/index.html")
+    assert [len(soup(p).select(".cards li")) for p in tag_pages] == [
+        len(whole.select(".cards li")),
+        0,
+        0,
+    ]
+    assert [_listed_sources(p) for p in tag_pages] == [
+        _listed_sources(site_dir / "tags/china/index.html")[i : i + 2] for i in (0, 2, 4)
+    ]
+    assert f"<loc>{BASE_URL}tags/china/page/2/</loc>" in sitemap
 
     settings.write_text(original, encoding="utf-8")
     build(project, out, base_url=BASE_URL)  # incremental, from the paged site
     clean = project / "clean"
     build(project, clean, base_url=BASE_URL, use_cache=False)
     assert tree_digest(out) == tree_digest(clean)
-    assert not (out / "sources/page").exists()
+    assert not (out / "sources/page").exists() and not (out / "tags/china/page").exists()
 
 
 def test_site_theme_overrides_one_template(project: Path) -> None:
