@@ -392,20 +392,22 @@ def render_site(
             )
             for tag in site.tags:
                 # Topics on the first page; the sources in pages, as on the sources index.
+                # Each page is given the tag with only its own sources, so that an edit
+                # renders again only the page of each tag that lists the edited source.
                 tag_folder = tag.url_path[: -len("index.html")]
-                shows = keys.tag_shows(tag)
                 for listing in paginate(tag.sources, settings.sources_per_page, tag_folder):
+                    on_page = replace(tag, sources=listing.items)
                     dates = [s.date for s in listing.items]
                     if listing.number == 1:
                         dates += [t.updated or t.date for t in tag.topics]
                     title = f"Tag: {tag.name}"
                     keyed_page(
                         listing.path,
-                        (shows, bool(base_url), listing.shown()),
+                        (keys.tag_shows(on_page), bool(base_url), listing.shown()),
                         "tag.html",
                         date=_newest(dates),
                         title=title if listing.number == 1 else f"{title}, page {listing.number}",
-                        tag=tag,
+                        tag=on_page,
                         tag_feeds=bool(base_url),
                         sources=listing.items,
                         pagination=listing,

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 
 from generator import build
 
-from .conftest import BASE_URL, ROOT, tree_digest
+from .conftest import BASE_URL, ROOT, edit, tree_digest
 
 SOURCES = yaml.safe_load((ROOT / "seeds" / "sources.yaml").read_text(encoding="utf-8"))
 SOURCE_IDS = [entry["id"] for entry in SOURCES]
@@ -366,9 +366,23 @@ def test_long_lists_in_pages(project: Path, site_dir: Path) -> None:
     ]
     assert f"<loc>{BASE_URL}tags/china/page/2/</loc>" in sitemap
 
+    # A source on the second page of a tag is renamed: a rebuild shows the new title there
+    # (each page is kept or rendered by what it lists) and equals a clean build.
+    edit(
+        project / "seeds/sources.yaml",
+        'title: "Blinken Meets China’s Wang Yi to Warn China from Aiding Russia"',
+        'title: "Blinken meets Wang Yi (renamed)"',
+    )
+    build(project, out, base_url=BASE_URL)
+    assert "Blinken meets Wang Yi (renamed)" in (out / "tags/china/page/2/index.html").read_text(
+        encoding="utf-8"
+    )
+    clean = project / "clean"
+    build(project, clean, base_url=BASE_URL, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
+
     settings.write_text(original, encoding="utf-8")
     build(project, out, base_url=BASE_URL)  # incremental, from the paged site
-    clean = project / "clean"
     build(project, clean, base_url=BASE_URL, use_cache=False)
     assert tree_digest(out) == tree_digest(clean)
     assert not (out / "sources/page").exists() and not (out / "tags/china/page").exists()
