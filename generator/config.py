@@ -26,7 +26,7 @@ class Settings:
     allow_raw_html: bool = False  # raw HTML inside topic Markdown
     max_file_bytes: int = 60_000_000  # larger input files are refused
     latest_sources_on_home: int = 10
-    sources_per_page: int = 250  # entries on each page of the sources index
+    sources_per_page: int = 250  # sources on each page of the sources index and tag pages
     feed_items: int = 50  # newest items per feed (the site's and each tag's)
     search: bool = True  # build a Pagefind search index and show the search box
     # Sources per search index shard (at most MAX_SHARDS shards): an edit re-indexes only

@@ -1,5 +1,5 @@
-"""Long lists over numbered pages: the sources index of a large briefing would otherwise
-be one page of megabytes, rendered again after every edit of any source."""
+"""Long lists over numbered pages: the sources index and the tag pages of a large briefing
+would otherwise be pages of megabytes, rendered again after every edit of any source."""
 
 from __future__ import annotations
 
@@ -39,6 +39,10 @@ class Pagination(Generic[T]):
     @property
     def next(self) -> str | None:
         return self.paths[self.number] if self.number < self.count else None
+
+    def titled(self, title: str) -> str:
+        """The page's title: the list's, with the page number after the first page."""
+        return title if self.number == 1 else f"{title}, page {self.number}"
 
     def shown(self) -> tuple[int, tuple[str, ...], int, int]:
         """What a page shows of its pagination, besides its items (for page keys)."""

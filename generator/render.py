@@ -377,7 +377,7 @@ def render_site(
                     keys.sources_list_shows(listing, cited_in),
                     "sources.html",
                     date=_newest([s.date for s in listing.items]),
-                    title="Sources" if listing.number == 1 else f"Sources, page {listing.number}",
+                    title=listing.titled("Sources"),
                     sources=listing.items,
                     cited_in=cited_in,
                     pagination=listing,
@@ -400,13 +400,12 @@ def render_site(
                     dates = [s.date for s in listing.items]
                     if listing.number == 1:
                         dates += [t.updated or t.date for t in tag.topics]
-                    title = f"Tag: {tag.name}"
                     keyed_page(
                         listing.path,
                         (keys.tag_shows(on_page), bool(base_url), listing.shown()),
                         "tag.html",
                         date=_newest(dates),
-                        title=title if listing.number == 1 else f"{title}, page {listing.number}",
+                        title=listing.titled(f"Tag: {tag.name}"),
                         tag=on_page,
                         tag_feeds=bool(base_url),
                         sources=listing.items,
