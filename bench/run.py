@@ -6,8 +6,9 @@ Prints median wall time and peak memory of: a cold full build, a no-change rebui
 rebuild after editing one source, one after editing one topic page, a cold full build
 without the search index (which Hugo and Pelican do not make), the same two edits rebuilt
 inside one process (as `build.py serve` rebuilds), and (when installed) Hugo's and
-Pelican's full builds; then the ratios. Every number comes from this run on this
-machine: compare ratios, not absolute times from elsewhere.
+Pelican's full builds and their rebuilds after the same one-source edit; then the ratios.
+Every number comes from this run on this machine: compare ratios, not absolute times
+from elsewhere.
 """
 
 from __future__ import annotations
