@@ -18,7 +18,6 @@ from .extract import HTML_SUFFIXES, extract_html, extract_text, extraction_json
 from .inputs import decode_text, read_bytes
 from .models import BuildError, Problem
 from .output import check_output_dir
-from .serve import serve
 
 EXIT_OK, EXIT_CONTENT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 REPORT_URL = "the project's issue tracker"
@@ -223,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
     watched = [root / name for name in ("seeds", "content", "themes", SETTINGS_FILE)]
     try:
+        from .serve import serve  # http.server and threads: only for this command
+
         serve(out, watched, run_build, host=args.host, port=args.port)
     except OSError as err:
         print(f"cannot serve on {args.host}:{args.port}: {err.strerror or err}", file=sys.stderr)
