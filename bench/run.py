@@ -280,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, other in others.items():
         for kind in ("full", "edit"):
             results[f"{name}_{kind}_s"] = round(other[kind].seconds, 3) if other else None
-    startup = timed([sys.executable, "-c", "import generator.cli"], REPO, briefing_env()).seconds
+    # A median like the rest: one sample of a 0.2 s process is mostly noise.
+    start = [sys.executable, "-c", "import generator.cli"]
+    startup = median([timed(start, REPO, briefing_env()) for _ in range(max(3, args.runs))]).seconds
     results["python_startup_s"] = round(startup, 3)
 
     print(f"\n{'measurement':<28}{'median s':>10}{'peak MB':>10}")
