@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,14 @@ from .models import BuildError, Problem
 DEFAULT_MAX_BYTES = 60_000_000
 
 
-def read_bytes(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read a file, refusing ones too large to be a sane input."""
+def read_bytes(path: Path | str, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a file, refusing ones too large to be a sane input (one open, its size from
+    the open file: a rebuild reads every seed file)."""
     try:
-        size = path.stat().st_size
-        if size <= max_bytes:
-            return path.read_bytes()
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size <= max_bytes:
+                return handle.read()
     except OSError as err:
         raise BuildError(
             [
