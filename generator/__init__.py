@@ -194,6 +194,7 @@ def _build(
         reusable_search = cache.reusable_search(out)
         previous_files = cache.previous_files(out)
         rendered_pages, locations = cache.rendered_pages(), cache.quote_locations()
+        page_digests = cache.page_digests(out)
     search_bundles: dict[str, str] = {}  # folder -> key, for the next build
     indexed: list[str] = []  # folders Pagefind writes in this build
 
@@ -229,6 +230,7 @@ def _build(
                 markdown_memo=rendered_pages,
                 previous=lambda path: (out / path).read_bytes(),
                 locations=locations,
+                digests=page_digests,
                 reuse=reuse,
                 theme_key=key_of_theme,
                 feed_memo=feed_memo,
@@ -269,6 +271,7 @@ def _build(
             staging.sizes,
             linked.page_keys,
             search_bundles,
+            linked.page_digests,
         )
     return BuildResult(
         topics=len(site.topics),

@@ -220,6 +220,12 @@ class BuildCache:
                 reusable[path] = (key, size)
         return reusable
 
+    def page_digests(self, out: Path) -> dict[str, str]:
+        """The sha256 of the last build's topic and tag pages in out (for the keys of the
+        search index parts); a page is only trusted if reusable_pages() keeps it."""
+        digests = self._manifest_for(out).get("page_digests", {})
+        return digests if isinstance(digests, dict) else {}
+
     def reusable_search(self, out: Path) -> dict[str, tuple[str, dict[str, int]]]:
         """The last build's search index parts still intact in out: folder -> (key, the
         folder's files and sizes)."""
@@ -244,6 +250,7 @@ class BuildCache:
         files: dict[str, int],
         page_keys: dict[str, str] | None = None,
         search_bundles: dict[str, str] | None = None,
+        page_digests: dict[str, str] | None = None,
     ) -> None:
         """Remember this build: its inputs' fingerprint, its output's files (path -> size)
         and the key each reusable page was rendered from."""
@@ -256,6 +263,7 @@ class BuildCache:
             "summary": summary,
             "page_keys": page_keys or {},
             "search_bundles": search_bundles or {},
+            "page_digests": page_digests or {},
         }
         self._write(_MANIFEST, json.dumps(manifest).encode("utf-8"))
 

@@ -141,6 +141,7 @@ def render_site(
     markdown_memo: dict[str, Rendered] | None = None,
     previous: Callable[[str], bytes] | None = None,
     locations: dict[str, list[int]] | None = None,
+    digests: dict[str, str] | None = None,
 ) -> Linked:
     """Render every output file, handing each to emit(path, bytes) as soon as it is made.
 
@@ -157,8 +158,9 @@ def render_site(
     templates; feed_memo holds the last build's feed item HTML by key. adopt(paths) is told
     of the files that worker processes wrote with their copy of emit. markdown_memo: see
     render_markdown, locations: resolve's known. previous(path): the bytes of a file reuse()
-    kept (given with reuse). Returns the resolved links, with the key of each reusable page
-    and the feed HTML this build used.
+    kept (given with reuse); digests: the sha256 of the last build's topic and tag pages
+    (Linked.page_digests), which spares reading kept ones back. Returns the resolved links,
+    with the key of each reusable page, the feed HTML this build used and the page digests.
     """
     with stage("markdown, citations and quotes"):
         linked = render_markdown(site, settings, checked, markdown_memo, locations)
@@ -226,9 +228,14 @@ def render_site(
     def keyed_page(path: str, shown: object, template: str, **context: Any) -> None:
         """page(), or the last build's file when shown (what it shows) is unchanged."""
         if kept([path], keys.keyed(template, shown)):
-            assert previous is not None, "reuse needs previous to read a kept page back"
             lastmod[path] = context.get("date")
-            searching.page_written(path, previous(path))  # a kept page is read back
+            if searching.keys_page(path):
+                digest = (digests or {}).get(path)
+                if digest:
+                    searching.page_digest(path, digest)
+                else:  # not recorded (a cache from before): the kept page is read back
+                    assert previous is not None, "reuse needs previous to read a kept page"
+                    searching.page_written(path, previous(path))
             return
         page(path, template, **context)
 
@@ -436,6 +443,7 @@ def render_site(
         if workers > 1:
             collect(results)
     searching.finish()
+    linked.page_digests.update(searching.digests)
     not_found = render(
         env,
         "404.html",

@@ -81,6 +81,8 @@ class Linked:
     checked: dict[str, list[str]] = field(default_factory=dict)
     # output path -> key of what the page was rendered from, for reuse by the next build
     page_keys: dict[str, str] = field(default_factory=dict)
+    # topic and tag page -> its bytes' sha256, for the next build's search index keys
+    page_digests: dict[str, str] = field(default_factory=dict)
     # key -> feed item HTML this build used (kept in the cache for the next build)
     feed_html: dict[str, str] = field(default_factory=dict)
     # "article hash\0quote" -> [block, start, end]: where each quote was found (cache)

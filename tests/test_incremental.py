@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -248,6 +250,46 @@ def test_search_shards_are_reindexed_only_when_their_pages_change(  # type: igno
         edited = next(n for n, members in plan.items() if "blinken-meets-wang-yi" in members)
         assert sorted(kept) == sorted(set(shards) - {edited})
         assert tags_same, "tag pages list the source: rendered again, the same bytes"
+
+
+def test_search_keys_use_the_recorded_digests_of_kept_pages(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache records the sha256 of each topic and tag page; a rebuild keys the search
+    index with those of the pages it keeps instead of reading them back, and one whose cache
+    has no digests (an older one) reads them and still gives a clean build's tree."""
+    split_search_index(project)
+    out = project / "output"
+    incremental(project)
+    manifest_path = project / ".briefing-cache" / "last-build.json"
+    digests = json.loads(manifest_path.read_text(encoding="utf-8"))["page_digests"]
+    pages = sorted(p.relative_to(out).as_posix() for p in out.glob("t*/*/index.html"))
+    assert sorted(digests) == pages
+    assert all(digests[p] == hashlib.sha256((out / p).read_bytes()).hexdigest() for p in pages)
+
+    read_back: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def spy(path: Path) -> bytes:
+        if path.is_relative_to(out):
+            read_back.append(path.relative_to(out).as_posix())
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    edit_unquoted_text(project)  # the topic pages stay as they were
+    build(project, out, base_url=BASE_URL)
+    monkeypatch.undo()
+    assert not [p for p in read_back if p in digests], read_back
+    assert tree_digest(out) == clean_build(project, tmp_path / "clean")
+
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["page_digests"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    edit(project / "seeds/001_aa6b22c0c52c705b.txt", "may yet be willing", "may still be willing")
+    assert incremental(project) == clean_build(project, tmp_path / "clean-2")
+    assert json.loads(manifest_path.read_text(encoding="utf-8"))["page_digests"] == {
+        p: hashlib.sha256((out / p).read_bytes()).hexdigest() for p in pages
+    }
 
 
 def test_a_rebuild_that_fails_while_updating_the_output_puts_everything_back(
