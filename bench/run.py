@@ -7,8 +7,9 @@ rebuild after editing one source, one after editing one topic page, a cold full 
 without the search index (which Hugo and Pelican do not make), the same two edits rebuilt
 inside one process (as `build.py serve` rebuilds), and (when installed) Hugo's and
 Pelican's full builds and their rebuilds after the same one-source edit; then the ratios.
-Every number comes from this run on this machine: compare ratios, not absolute times
-from elsewhere.
+The tools take turns, round by round, and each ratio is the median of one ratio per round,
+so that a machine whose speed drifts over minutes weighs on both sides alike. Every number
+comes from this run on this machine: compare ratios, not absolute times from elsewhere.
 """
 
 from __future__ import annotations
@@ -159,64 +160,91 @@ def measure_in_process(site: Path, runs: int, jobs: int | None) -> dict[str, flo
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def measure_briefing(site: Path, runs: int, jobs: int | None) -> dict[str, Sample]:
-    command, env = briefing_command(site, jobs), briefing_env()
-    timed([sys.executable, "-c", "import generator.cli, generator.render"], REPO, env)  # compile
-    results: dict[str, list[Sample]] = {"full": [], "noop": [], "edit_source": [], "edit_topic": []}
-    source = sorted((site / "seeds").glob("*.txt"))[0]
-    topic = sorted((site / "content" / "topics").glob("*.md"))[0]
-    for run in range(runs):
+class BriefingRuns:
+    """Briefing's measurements on one corpus, one round at a time: a cold full build, a
+    no-change rebuild, a rebuild after editing one source and one after editing one topic;
+    and a cold build of a copy without the search index (which Hugo and Pelican do not
+    make: what the comparison with them is without it)."""
+
+    def __init__(self, site: Path, jobs: int | None):
+        self.site, self.jobs = site, jobs
+        self.command, self.env = briefing_command(site, jobs), briefing_env()
+        timed([sys.executable, "-c", "import generator.cli, generator.render"], REPO, self.env)
+        self.source = sorted((site / "seeds").glob("*.txt"))[0]
+        self.topic = sorted((site / "content" / "topics").glob("*.md"))[0]
+        self.bare = site.parent / "briefing-no-search"
+        shutil.rmtree(self.bare, ignore_errors=True)
+        shutil.copytree(site, self.bare, ignore=shutil.ignore_patterns("output", ".briefing-cache"))
+        append_line(self.bare / "briefing.yaml", "\nsearch: false\n")
+
+    def round(self, number: int) -> dict[str, Sample]:
+        site, command, env = self.site, self.command, self.env
         for leftover in (site / "output", site / ".briefing-cache"):
             shutil.rmtree(leftover, ignore_errors=True)
-        results["full"].append(timed(command, site, env))
-        results["noop"].append(timed(command, site, env))
-        append_line(source, f"\nAn added closing sentence number {run} for the benchmark.\n")
-        results["edit_source"].append(timed(command, site, env))
-        append_line(topic, f"\nAn added closing paragraph number {run} [@src-00001].\n")
-        results["edit_topic"].append(timed(command, site, env))
-    # The same cold build without the search index, which Hugo and Pelican do not make:
-    # what the comparison with them is without it.
-    bare = site.parent / "briefing-no-search"
-    shutil.rmtree(bare, ignore_errors=True)
-    shutil.copytree(site, bare, ignore=shutil.ignore_patterns("output", ".briefing-cache"))
-    append_line(bare / "briefing.yaml", "\nsearch: false\n")
-    results["full_no_search"] = []
-    for _ in range(runs):
-        for leftover in (bare / "output", bare / ".briefing-cache"):
+        found = {"full": timed(command, site, env), "noop": timed(command, site, env)}
+        append_line(
+            self.source, f"\nAn added closing sentence number {number} for the benchmark.\n"
+        )
+        found["edit_source"] = timed(command, site, env)
+        append_line(self.topic, f"\nAn added closing paragraph number {number} [@src-00001].\n")
+        found["edit_topic"] = timed(command, site, env)
+        for leftover in (self.bare / "output", self.bare / ".briefing-cache"):
             shutil.rmtree(leftover, ignore_errors=True)
-        results["full_no_search"].append(timed(briefing_command(bare, jobs), bare, env))
-        if (bare / "output" / "pagefind").exists():
+        found["full_no_search"] = timed(briefing_command(self.bare, self.jobs), self.bare, env)
+        if (self.bare / "output" / "pagefind").exists():
             raise SystemExit("the build without search wrote a search index")
-    shutil.rmtree(bare, ignore_errors=True)
-    return {name: median(samples) for name, samples in results.items()}
+        return found
 
 
-def measure_other(name: str, site: Path, runs: int) -> dict[str, Sample] | None:
+class OtherRuns:
     """Hugo's or Pelican's cold full build and, with that output in place, its rebuild
-    after one source's text is edited (what a writer waits for with it)."""
-    if name == "hugo":
-        binary = shutil.which("hugo")
-        if not binary:
-            return None
-        command = [binary, "--quiet", "--destination", "public"]
-        out = site / "public"
-        source = sorted((site / "content" / "sources").glob("*.md"))[0]
-    else:
-        binary = shutil.which("pelican") or _venv_binary("pelican")
-        if not binary:
-            return None
-        command = [binary, "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
-        out = site / "output"
-        source = sorted((site / "content").glob("src-*.md"))[0]
-    samples: dict[str, list[Sample]] = {"full": [], "edit": []}
-    for run in range(runs):
-        shutil.rmtree(out, ignore_errors=True)
+    after one source's text is edited (what a writer waits for with it), a round at a
+    time. installed() is False when the tool is not."""
+
+    def __init__(self, name: str, site: Path):
+        self.site = site
+        if name == "hugo":
+            binary = shutil.which("hugo")
+            self.command = [binary or "hugo", "--quiet", "--destination", "public"]
+            self.out = site / "public"
+            self.source = sorted((site / "content" / "sources").glob("*.md"))[0]
+        else:
+            binary = shutil.which("pelican") or _venv_binary("pelican")
+            self.command = [binary or "pelican", "content", "-o", "output", "-s", "pelicanconf.py"]
+            self.command.append("-q")
+            self.out = site / "output"
+            self.source = sorted((site / "content").glob("src-*.md"))[0]
+        self.binary = binary
+
+    def installed(self) -> bool:
+        return self.binary is not None
+
+    def round(self, number: int) -> dict[str, Sample]:
+        site = self.site
+        shutil.rmtree(self.out, ignore_errors=True)
         shutil.rmtree(site / "resources", ignore_errors=True)
         shutil.rmtree(site / "__pycache__", ignore_errors=True)
-        samples["full"].append(timed(command, site))
-        append_line(source, f"\nAn added closing sentence number {run} for the benchmark.\n")
-        samples["edit"].append(timed(command, site))
-    return {kind: median(found) for kind, found in samples.items()}
+        found = {"full": timed(self.command, site)}
+        append_line(
+            self.source, f"\nAn added closing sentence number {number} for the benchmark.\n"
+        )
+        found["edit"] = timed(self.command, site)
+        return found
+
+
+def medians(rounds: list[dict[str, Sample]]) -> dict[str, Sample]:
+    return {kind: median([found[kind] for found in rounds]) for kind in rounds[0]}
+
+
+def paired(
+    ours: list[dict[str, Sample]], kind: str, theirs: list[dict[str, Sample]], their: str
+) -> float:
+    """The median over rounds of ours[kind] / theirs[their], each ratio of two builds run
+    one after the other: the machine's speed drifts over minutes, and a ratio of medians
+    taken at different times carries that drift."""
+    return statistics.median(
+        a[kind].seconds / b[their].seconds for a, b in zip(ours, theirs, strict=True)
+    )
 
 
 def _venv_binary(name: str) -> str | None:
@@ -234,12 +262,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sources", type=int, default=1000, help="source articles (default 1000)")
     parser.add_argument("--topics", type=int, default=100, help="topic pages (default 100)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per measurement; medians")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="rounds, each tool in turn (default 3); medians"
+    )
     parser.add_argument("--jobs", type=int, default=None, help="pass --jobs to Briefing")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     parser.add_argument("--no-others", action="store_true", help="skip Hugo and Pelican")
     args = parser.parse_args(argv)
+    if args.runs < 1 or args.sources < 1 or args.topics < 1:
+        parser.error("--runs, --sources and --topics must be at least 1")
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="briefing-bench-"))
     try:
@@ -249,11 +281,21 @@ def main(argv: list[str] | None = None) -> int:
             f"corpus: {args.sources} sources, {args.topics} topics "
             f"(generated in {time.perf_counter() - started:.1f} s) in {work}"
         )
-        briefing = measure_briefing(sites["briefing"], args.runs, args.jobs)
-        serving = measure_in_process(sites["briefing"], args.runs, args.jobs)
+        # Round by round, each tool in turn, so that every tool sees the same minutes.
+        ours = BriefingRuns(sites["briefing"], args.jobs)
+        tools = {name: OtherRuns(name, sites[name]) for name in ("hugo", "pelican")}
+        tools = {n: t for n, t in tools.items() if t.installed() and not args.no_others}
+        rounds: list[dict[str, Sample]] = []
+        their_rounds: dict[str, list[dict[str, Sample]]] = {name: [] for name in tools}
+        for number in range(args.runs):
+            rounds.append(ours.round(number))
+            for name, tool in tools.items():
+                their_rounds[name].append(tool.round(number))
         pages = count_html(sites["briefing"] / "output")
+        serving = measure_in_process(sites["briefing"], args.runs, args.jobs)
+        briefing = medians(rounds)
         others = {
-            name: (None if args.no_others else measure_other(name, sites[name], args.runs))
+            name: (medians(their_rounds[name]) if name in tools else None)
             for name in ("hugo", "pelican")
         }
     finally:
@@ -280,8 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, other in others.items():
         for kind in ("full", "edit"):
             results[f"{name}_{kind}_s"] = round(other[kind].seconds, 3) if other else None
-    # A median like the rest: one sample of a 0.2 s process is mostly noise.
-    start = [sys.executable, "-c", "import generator.cli"]
+    # A median like the rest: one sample of a 0.2 s process is mostly noise. It exits as
+    # build.py does, without tearing the interpreter down (that alone took 0.06 s).
+    start = [sys.executable, "-c", "import os, generator.cli; os._exit(0)"]
     startup = median([timed(start, REPO, briefing_env()) for _ in range(max(3, args.runs))]).seconds
     results["python_startup_s"] = round(startup, 3)
 
@@ -301,27 +344,29 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'python + import generator':<28}{startup:>10.3f}")
     print(f"\nHTML pages written by Briefing: {pages}")
     full = briefing["full"].seconds
-    print("ratios (lower is better for Briefing):")
+    print("ratios (lower is better for Briefing; each the median of one ratio per round):")
     ratios = []
-    hugo, pelican = others["hugo"], others["pelican"]
+    hugo, pelican = their_rounds.get("hugo"), their_rounds.get("pelican")
     if hugo:
-        ratios.append(("briefing full / hugo full", full / hugo["full"].seconds, "<= 1.0"))
+        ratios.append(("briefing full / hugo full", paired(rounds, "full", hugo, "full"), "<= 1.0"))
     if pelican:
-        ratios.append(("briefing full / pelican full", full / pelican["full"].seconds, "<= 0.2"))
+        ratio = paired(rounds, "full", pelican, "full")
+        ratios.append(("briefing full / pelican full", ratio, "<= 0.2"))
     if hugo:
-        bare = briefing["full_no_search"].seconds / hugo["full"].seconds
+        bare = paired(rounds, "full_no_search", hugo, "full")
         ratios.append(("  the same without search", bare, "none"))
-    ratios.append(("edit source / full", briefing["edit_source"].seconds / full, "<= 0.10"))
-    ratios.append(("edit topic / full", briefing["edit_topic"].seconds / full, "<= 0.10"))
+    ratios.append(("edit source / full", paired(rounds, "edit_source", rounds, "full"), "<= 0.10"))
+    ratios.append(("edit topic / full", paired(rounds, "edit_topic", rounds, "full"), "<= 0.10"))
     for name, seconds in serving.items():
         ratios.append((f"  {name.replace('_', ' ')} in serve / full", seconds / full, "none"))
-    edit = briefing["edit_source"].seconds
-    for name, other in (("hugo", hugo), ("pelican", pelican)):
-        if other:
-            ratios.append((f"edit source / {name} edit", edit / other["edit"].seconds, "none"))
+    for name, theirs in (("hugo", hugo), ("pelican", pelican)):
+        if theirs:
+            ratio = paired(rounds, "edit_source", theirs, "edit")
+            ratios.append((f"edit source / {name} edit", ratio, "none"))
     for label, value, target in ratios:
         note = f"target {target}" if target.startswith("<=") else "for comparison"
         print(f"  {label:<30}{value:6.2f}  ({note})")
+    results["ratios"] = {label.strip(): round(value, 3) for label, value, _ in ratios}
     noop = briefing["noop"].seconds - startup
     print(f"  {'noop - python start-up':<30}{noop:6.3f} s (target <= 0.2 s)")
     if args.json:

@@ -55,6 +55,7 @@ def test_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
     for other in ("hugo_full_s", "hugo_edit_s", "pelican_full_s", "pelican_edit_s"):
         assert data[other] is None
     assert "ratios" in result.stdout
+    assert data["ratios"]["edit source / full"] > 0
 
 
 def test_generated_corpus_builds_with_its_quotes(tmp_path: Path) -> None:
