@@ -20,21 +20,30 @@ def default_jobs() -> int:
 
 
 def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
-    """[func(i) for i in items], in up to `jobs` processes; the same result either way."""
+    """[func(i) for i in items], in up to `jobs` processes; the same result either way.
+    Forked workers inherit the items and are sent their numbers (see forked())."""
+    global _TASK, _ITEMS
     if jobs <= 1 or len(items) < MIN_ITEMS_FOR_PROCESSES:
         return [func(item) for item in items]
     # Imported here: most rebuilds start no process, and these imports are ~17 ms of each.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, len(items) // (jobs * 4))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return list(pool.map(func, items, chunksize=chunk))
+    if not _can_fork():
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(func, items, chunksize=chunk))
+    _TASK, _ITEMS = func, items
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            return list(pool.map(_run_task, range(len(items)), chunksize=chunk))
+    finally:
+        _TASK, _ITEMS = None, ()
 
 
 _TASK: Callable[[Any], Any] | None = None
+_ITEMS: Sequence[Any] = ()
 
 
 def _can_fork() -> bool:
@@ -43,9 +52,9 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _run_task(item: Any) -> Any:
+def _run_task(number: int) -> Any:
     assert _TASK is not None
-    return _TASK(item)
+    return _TASK(_ITEMS[number])
 
 
 @contextmanager
@@ -55,15 +64,19 @@ def forked(task: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[It
     workers inherit it. The work starts at once, so this process can do other work before
     it reads the results (in order, each as soon as it and those before it are done).
     Leaving the block stops the workers. Without fork, or with jobs <= 1, the tasks run in
-    this process as the results are read."""
-    global _TASK
+    this process as the results are read.
+
+    The items are inherited too: a worker is sent only an item's number. Sending the items
+    pickled them in this process and unpickled a copy in the worker (1,000 sources: 16 MB
+    and 0.13 s of CPU; ten times that at 10,000)."""
+    global _TASK, _ITEMS
     if jobs <= 1 or len(items) < 2 or not _can_fork():
         yield (task(item) for item in items)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _TASK = task
+    _TASK, _ITEMS = task, items
     context = multiprocessing.get_context("fork")
     # Objects that exist now are moved out of the collector's reach: a worker's garbage
     # collection would otherwise write to every page of them and un-share the memory
@@ -71,8 +84,8 @@ def forked(task: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[It
     gc.freeze()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
-        yield pool.map(_run_task, items)
+        yield pool.map(_run_task, range(len(items)))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
-        _TASK = None
+        _TASK, _ITEMS = None, ()
