@@ -97,16 +97,18 @@ def build(
     base_url: str | None = None,
     use_cache: bool = True,
     jobs: int | None = None,
+    search: bool = True,
 ) -> BuildResult:
     """Build the site under root into out (default root/output).
 
     With use_cache, a build whose inputs, options and generator code are unchanged since
     the last one (and whose output is intact) is skipped, and unchanged sources are not
     cleaned again. jobs worker processes clean sources (default: one per core). The output
-    is the same either way.
+    is the same either way. search=False leaves the search index out, as 'search: false'
+    in briefing.yaml does (the --no-search preview).
     """
     with _young_objects_collected_only():
-        return _build(root, out, drafts, base_url, use_cache, jobs)
+        return _build(root, out, drafts, base_url, use_cache, jobs, search)
 
 
 @contextmanager
@@ -131,6 +133,7 @@ def _build(
     base_url: str | None,
     use_cache: bool,
     jobs: int | None,
+    search_wanted: bool = True,
 ) -> BuildResult:
     jobs = jobs or default_jobs()
     started = time.perf_counter()
@@ -147,7 +150,13 @@ def _build(
             [root / "seeds", root / "content", root / "themes"],
             [root / SETTINGS_FILE],
             # Whether Pagefind is there changes the output too (search or "unavailable").
-            {"drafts": drafts, "base_url": base_url, "epoch": epoch, "pagefind": found_pagefind},
+            {
+                "drafts": drafts,
+                "base_url": base_url,
+                "epoch": epoch,
+                "pagefind": found_pagefind,
+                "search": search_wanted,
+            },
         )
     with stage("check for changes"):
         previous = cache.unchanged_build(fingerprint, out)
@@ -169,6 +178,8 @@ def _build(
         clean_all=lambda requests: cache.clean_all(requests, jobs),
         parse=cache.parse_yaml,
     )
+    if not search_wanted:
+        settings = replace(settings, search=False)
     dirs = theme_dirs(root, settings.theme)
     warnings: list[Problem] = []
     binary = found_pagefind if settings.search else None

@@ -80,6 +80,13 @@ def add_build_options(parser: argparse.ArgumentParser, *, suppress: bool = False
         "needed for feeds, sitemap.xml and canonical links",
     )
     parser.add_argument(
+        "--no-search",
+        action="store_true",
+        default=default(False),
+        help="leave out the search index and search page (as 'search: false' does): a "
+        "quicker preview while writing; the published build should have them",
+    )
+    parser.add_argument(
         "-j",
         "--jobs",
         type=int,
@@ -252,7 +259,14 @@ def _extract(path: Path, parser: argparse.ArgumentParser) -> int:
 def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
     """Build once and print the outcome; True on success."""
     try:
-        result = build(root, out, drafts=args.drafts, base_url=args.base_url, jobs=args.jobs)
+        result = build(
+            root,
+            out,
+            drafts=args.drafts,
+            base_url=args.base_url,
+            jobs=args.jobs,
+            search=not args.no_search,
+        )
     except BuildError as err:
         errors = [p for p in err.problems if p.level == "error"]
         print_problems(err.problems)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from .conftest import BASE_URL, ROOT
+from .conftest import BASE_URL, ROOT, tree_digest
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -34,7 +34,7 @@ def test_search_index_and_box(site_dir: Path) -> None:
 
 
 def build_cli(
-    project: Path, out: Path, env: dict[str, str] | None = None
+    project: Path, out: Path, env: dict[str, str] | None = None, *options: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
@@ -46,6 +46,7 @@ def build_cli(
             BASE_URL,
             "--output",
             str(out),
+            *options,
         ],
         env=env,
         capture_output=True,
@@ -73,6 +74,33 @@ def test_search_can_be_turned_off(project: Path, tmp_path: Path) -> None:
     result = build_cli(project, tmp_path / "out")
     assert result.returncode == 0 and result.stderr == ""
     assert not (tmp_path / "out/search").exists() and not (tmp_path / "out/pagefind").exists()
+
+
+def test_no_search_option_previews_without_the_index(project: Path, tmp_path: Path) -> None:
+    """--no-search builds as 'search: false' does, without touching briefing.yaml; the
+    next build without it puts search back, equal to a clean build."""
+    out = tmp_path / "out"
+    result = build_cli(project, out, None, "--no-search")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert not (out / "search").exists() and not (out / "pagefind").exists()
+    assert soup(out / "index.html").select_one("form.site-search") is None
+    assert (out / "topics/spy-balloon/index.html").is_file()
+    assert "search" not in (project / "briefing.yaml").read_text(encoding="utf-8")
+
+    result = build_cli(project, out)
+    assert result.returncode == 0, result.stderr
+    assert "nothing changed" not in result.stdout
+    assert (out / "pagefind/pagefind.js").is_file()
+    assert soup(out / "index.html").select_one("form.site-search") is not None
+    assert build_cli(project, tmp_path / "clean", None, "--clean").returncode == 0
+    assert tree_digest(out) == tree_digest(tmp_path / "clean")
+    serve_help = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "--no-search" in serve_help.stdout
 
 
 def test_installing_pagefind_later_rebuilds_with_search(project: Path, tmp_path: Path) -> None:
