@@ -199,7 +199,7 @@ def render_site(
     search_plan = SearchPlan.make(
         [s.id for s in site.sources], settings.search_shard_size, [t.slug for t in site.topics]
     )
-    searching = SearchSchedule(search_plan, index, search_setup)
+    searching = SearchSchedule(search_plan, index, search_setup, digests)
 
     def page(path: str, template: str, date: PartialDate | None = None, **context: Any) -> None:
         data = render(env, template, path, **common, **context).encode("utf-8")
@@ -228,14 +228,9 @@ def render_site(
     def keyed_page(path: str, shown: object, template: str, **context: Any) -> None:
         """page(), or the last build's file when shown (what it shows) is unchanged."""
         if kept([path], keys.keyed(template, shown)):
+            assert previous is not None, "reuse needs previous to read a kept page back"
             lastmod[path] = context.get("date")
-            if searching.keys_page(path):
-                digest = (digests or {}).get(path)
-                if digest:
-                    searching.page_digest(path, digest)
-                else:  # not recorded (a cache from before): the kept page is read back
-                    assert previous is not None, "reuse needs previous to read a kept page"
-                    searching.page_written(path, previous(path))
+            searching.page_kept(path, lambda: previous(path))
             return
         page(path, template, **context)
 

@@ -118,10 +118,17 @@ class SearchSchedule:
     so that Pagefind runs beside the rest of the build). Without index() it only keeps
     track; the plan still decides the search page's parts."""
 
-    def __init__(self, plan: SearchPlan, index: Callable[[list[Bundle]], None] | None, setup: str):
+    def __init__(
+        self,
+        plan: SearchPlan,
+        index: Callable[[list[Bundle]], None] | None,
+        setup: str,
+        known: dict[str, str] | None = None,
+    ):
         self.plan = plan
         self.index = index
         self.setup = setup  # what else every part depends on (Pagefind, the language)
+        self.known = known or {}  # the last build's digests (page -> its bytes' sha256)
         self.source_keys: dict[str, str] = {}  # source id -> its page's search key
         self.digests: dict[str, str] = {}  # topic and tag page -> its bytes' sha256
         self._main = hashlib.sha256()  # of the main index's topic and tag pages
@@ -141,14 +148,16 @@ class SearchSchedule:
         """A topic or tag page goes into its part, keyed by its bytes: a tag page that lists
         an edited source is rendered again, but if its bytes are the same, so is the part."""
         if self.keys_page(path):
-            self.page_digest(path, hashlib.sha256(data).hexdigest())
+            self._add(path, hashlib.sha256(data).hexdigest())
 
-    def page_digest(self, path: str, digest: str) -> None:
-        """page_written() for a page whose bytes' sha256 is known: one kept from the last
-        build, whose digest the cache recorded (reading ~1,100 kept pages back to hash
-        them was 0.15 s of an edit at 10,000 sources)."""
-        if not self.keys_page(path):
-            return
+    def page_kept(self, path: str, read: Callable[[], bytes]) -> None:
+        """page_written() for a page kept from the last build: its digest as the cache
+        recorded it, or read() back and hashed when it was not recorded (reading ~1,100
+        kept pages back was 0.15 s of an edit at 10,000 sources)."""
+        if self.keys_page(path):
+            self._add(path, self.known.get(path) or hashlib.sha256(read()).hexdigest())
+
+    def _add(self, path: str, digest: str) -> None:
         self.digests[path] = digest
         if path.startswith("topics/") and self.plan.topic_shards:
             self._topic_keys[path] = digest
