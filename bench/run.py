@@ -167,7 +167,7 @@ class BriefingRuns:
     make: what the comparison with them is without it)."""
 
     def __init__(self, site: Path, jobs: int | None):
-        self.site, self.jobs = site, jobs
+        self.site = site
         self.command, self.env = briefing_command(site, jobs), briefing_env()
         timed([sys.executable, "-c", "import generator.cli, generator.render"], REPO, self.env)
         self.source = sorted((site / "seeds").glob("*.txt"))[0]
@@ -176,11 +176,11 @@ class BriefingRuns:
         shutil.rmtree(self.bare, ignore_errors=True)
         shutil.copytree(site, self.bare, ignore=shutil.ignore_patterns("output", ".briefing-cache"))
         append_line(self.bare / "briefing.yaml", "\nsearch: false\n")
+        self.bare_command = briefing_command(self.bare, jobs)
 
     def round(self, number: int) -> dict[str, Sample]:
         site, command, env = self.site, self.command, self.env
-        for leftover in (site / "output", site / ".briefing-cache"):
-            shutil.rmtree(leftover, ignore_errors=True)
+        _make_cold(site)
         found = {"full": timed(command, site, env), "noop": timed(command, site, env)}
         append_line(
             self.source, f"\nAn added closing sentence number {number} for the benchmark.\n"
@@ -188,12 +188,17 @@ class BriefingRuns:
         found["edit_source"] = timed(command, site, env)
         append_line(self.topic, f"\nAn added closing paragraph number {number} [@src-00001].\n")
         found["edit_topic"] = timed(command, site, env)
-        for leftover in (self.bare / "output", self.bare / ".briefing-cache"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        found["full_no_search"] = timed(briefing_command(self.bare, self.jobs), self.bare, env)
+        _make_cold(self.bare)
+        found["full_no_search"] = timed(self.bare_command, self.bare, env)
         if (self.bare / "output" / "pagefind").exists():
             raise SystemExit("the build without search wrote a search index")
         return found
+
+
+def _make_cold(site: Path) -> None:
+    """Remove a Briefing site's output and build cache: the next build is a cold one."""
+    for leftover in (site / "output", site / ".briefing-cache"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 class OtherRuns:
@@ -210,8 +215,8 @@ class OtherRuns:
             self.source = sorted((site / "content" / "sources").glob("*.md"))[0]
         else:
             binary = shutil.which("pelican") or _venv_binary("pelican")
-            self.command = [binary or "pelican", "content", "-o", "output", "-s", "pelicanconf.py"]
-            self.command.append("-q")
+            self.command = [binary or "pelican", "content", "-o", "output"]
+            self.command += ["-s", "pelicanconf.py", "-q"]
             self.out = site / "output"
             self.source = sorted((site / "content").glob("src-*.md"))[0]
         self.binary = binary
