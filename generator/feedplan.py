@@ -17,15 +17,13 @@ from .resolve import Linked
 TagsOf = Callable[[tuple[str, ...]], list[Tag]]  # tag names as written -> the site's Tags
 
 
-def feed_items(
-    site: Site, settings: Settings, site_date: PartialDate, tags_of: TagsOf
-) -> list[Candidate]:
+def feed_candidates(site: Site, site_date: PartialDate, tags_of: TagsOf) -> list[Candidate]:
     """Topics and sources as feed candidates, newest first: what choosing the items needs
     (the FeedItem, without HTML yet, is made only for the items a feed carries: making one
     for each of 10,000 sources, with its summary, was a fifth of a second a build)."""
     candidates = [
         Candidate(
-            (topic.updated or topic.date or site_date).sort_key,
+            topic.updated or topic.date or site_date,
             f"topic/{topic.slug}",
             tuple((t.slug, t.name) for t in tags_of(topic.tags)),
             topic,
@@ -34,14 +32,14 @@ def feed_items(
     ]
     candidates += [
         Candidate(
-            (source.date or site_date).sort_key,
+            source.date or site_date,
             f"source/{source.id}",
             tuple((t.slug, t.name) for t in tags_of(source.tags)),
             source,
         )
         for source in site.sources
     ]
-    candidates.sort(key=lambda c: (c.sort_key, c.key), reverse=True)
+    candidates.sort(key=lambda c: (c.updated.sort_key, c.key), reverse=True)
     return candidates
 
 
@@ -49,13 +47,13 @@ def feed_items(
 class Candidate:
     """A topic or source that a feed may carry."""
 
-    sort_key: tuple[int, int, int]
+    updated: PartialDate  # when it last changed: feeds carry the newest
     key: str  # "topic/<slug>" or "source/<id>"
     tags: tuple[tuple[str, str], ...]  # (slug, name)
     page: Page | Source
 
 
-def feed_item(candidate: Candidate, settings: Settings, site_date: PartialDate) -> FeedItem:
+def feed_item(candidate: Candidate, settings: Settings) -> FeedItem:
     """The feed item of a topic or source (without HTML yet)."""
     page = candidate.page
     if isinstance(page, Page):
@@ -64,7 +62,7 @@ def feed_item(candidate: Candidate, settings: Settings, site_date: PartialDate) 
             title=page.title,
             url_path=page.url_path,
             published=page.date,
-            updated=page.updated or page.date or site_date,
+            updated=candidate.updated,
             author=settings.author,
             tags=candidate.tags,
             summary=page.summary,
@@ -78,7 +76,7 @@ def feed_item(candidate: Candidate, settings: Settings, site_date: PartialDate) 
         title=f"{page.kind.capitalize()}: {page.title}",
         url_path=page.url_path,
         published=page.date,
-        updated=page.date or site_date,
+        updated=candidate.updated,
         author=page.author or page.outlet,
         tags=candidate.tags,
         summary=summary,
@@ -102,13 +100,13 @@ class FeedPlan:
         cls, site: Site, settings: Settings, site_date: PartialDate, tags_of: TagsOf, base_url: str
     ) -> FeedPlan:
         limit = settings.feed_items
-        every = feed_items(site, settings, site_date, tags_of)
+        every = feed_candidates(site, site_date, tags_of)
         chosen, by_tag_chosen = every[:limit], _by_tag(every, limit)
         items: dict[str, FeedItem] = {}
 
         def item(candidate: Candidate) -> FeedItem:
             if candidate.key not in items:
-                items[candidate.key] = feed_item(candidate, settings, site_date)
+                items[candidate.key] = feed_item(candidate, settings)
             return items[candidate.key]
 
         newest = [item(c) for c in chosen]
