@@ -46,6 +46,7 @@ class BuildResult:
     seconds: float
     warnings: tuple[Problem, ...]
     skipped: bool = False
+    url: str | None = None  # the site's address the build used, if any
     stages: tuple[tuple[str, float], ...] = ()
 
 
@@ -54,14 +55,15 @@ def load_site(
     *,
     drafts: bool = False,
     base_url: str | None = None,
+    default_url: str | None = None,
     clean_all: Callable[[list[CleanRequest]], list[CleanedArticle]] = clean_articles,
     parse: Callable[[str, str], Any] = parse_yaml,
 ) -> tuple[Settings, Site]:
     """Load and link every input; raise BuildError listing all problems found."""
     settings = load_settings(root)
     theme_dirs(root, settings.theme)  # a wrong theme: said before the sources are cleaned
-    if base_url:
-        settings = replace(settings, url=normalise_base_url(base_url))
+    if base_url or (default_url and not settings.url):
+        settings = replace(settings, url=normalise_base_url(base_url or default_url or ""))
     problems: list[Problem] = []
     sources: list[Source] = []
     home: Page | None = None
@@ -98,6 +100,7 @@ def build(
     use_cache: bool = True,
     jobs: int | None = None,
     search: bool = True,
+    default_url: str | None = None,
 ) -> BuildResult:
     """Build the site under root into out (default root/output).
 
@@ -105,10 +108,11 @@ def build(
     the last one (and whose output is intact) is skipped, and unchanged sources are not
     cleaned again. jobs worker processes clean sources (default: one per core). The output
     is the same either way. search=False leaves the search index out, as 'search: false'
-    in briefing.yaml does (the --no-search preview).
+    in briefing.yaml does (the --no-search preview). default_url is the site's address
+    when neither base_url nor 'url:' gives one (serve's own address).
     """
     with _young_objects_collected_only():
-        return _build(root, out, drafts, base_url, use_cache, jobs, search)
+        return _build(root, out, drafts, base_url, use_cache, jobs, search, default_url)
 
 
 @contextmanager
@@ -134,6 +138,7 @@ def _build(
     use_cache: bool,
     jobs: int | None,
     search_wanted: bool = True,
+    default_url: str | None = None,
 ) -> BuildResult:
     jobs = jobs or default_jobs()
     started = time.perf_counter()
@@ -153,6 +158,7 @@ def _build(
             {
                 "drafts": drafts,
                 "base_url": base_url,
+                "default_url": default_url,
                 "epoch": epoch,
                 "pagefind": found_pagefind,
                 "search": search_wanted,
@@ -169,12 +175,14 @@ def _build(
             seconds=time.perf_counter() - started,
             warnings=tuple(Problem(**w) for w in previous["warnings"]),
             skipped=True,
+            url=previous.get("url"),
             stages=take(),
         )
     settings, site = load_site(
         root,
         drafts=drafts,
         base_url=base_url,
+        default_url=default_url,
         clean_all=lambda requests: cache.clean_all(requests, jobs),
         parse=cache.parse_yaml,
     )
@@ -258,8 +266,11 @@ def _build(
             Problem(
                 SETTINGS_FILE,
                 None,
-                "no site URL: feeds, sitemap.xml and canonical links were not written",
-                "set 'url:' in briefing.yaml or pass --base-url https://example.org/briefing/",
+                "no site URL: the feeds link to pages relative to their own address, and "
+                "sitemap.xml and canonical links were left out",
+                "set 'url:' in briefing.yaml (or pass --base-url) to the address the site is "
+                "published at: feeds then carry absolute links, which every feed reader "
+                "follows, and search engines get a sitemap and canonical links",
                 level="warning",
             )
         )
@@ -278,6 +289,7 @@ def _build(
                 "sources": len(site.sources),
                 "tags": len(site.tags),
                 "warnings": [asdict(w) for w in warnings],
+                "url": settings.url,
             },
             staging.sizes,
             linked.page_keys,
@@ -291,6 +303,7 @@ def _build(
         files_written=count,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
+        url=settings.url,
         stages=take(),
     )
 

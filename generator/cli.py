@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, build
+from . import BuildResult, __version__, build
 from .cache import clear as clear_cache
 from .config import SETTINGS_FILE
 from .extract import HTML_SUFFIXES, extract_html, extract_text, extraction_json
@@ -216,22 +216,30 @@ def main(argv: list[str] | None = None) -> int:
         if args.verbose:
             print(f"removed the build cache and {removed} leftover folder(s)")
 
-    def run_build() -> bool:
-        return _build_and_report(root, out, args)
-
     if args.command != "serve":
         try:
-            return EXIT_OK if run_build() else EXIT_CONTENT_ERROR
+            return EXIT_OK if _build_and_report(root, out, args) else EXIT_CONTENT_ERROR
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
-    if not run_build() and not out.is_dir():
-        print("nothing to serve yet: fix the errors above; watching for changes", file=sys.stderr)
-        out.mkdir(parents=True, exist_ok=True)
     watched = [root / name for name in ("seeds", "content", "themes", SETTINGS_FILE)]
+    said: set[str] = set()
+
+    def preview_build(address: str) -> bool:
+        """A build whose site address, unless one is set, is the preview's own."""
+        built = _build_and_report(root, out, args, default_url=address)
+        if built and built.url == address and address not in said and not args.quiet:
+            said.add(address)
+            print(
+                f"no 'url:' in {SETTINGS_FILE}: the preview uses its own address, {address}, "
+                "as the site's URL (in feeds, sitemap.xml and canonical links)",
+                flush=True,
+            )
+        return built is not None
+
     try:
         from .serve import serve  # http.server and threads: only for this command
 
-        serve(out, watched, run_build, host=args.host, port=args.port)
+        serve(out, watched, preview_build, host=args.host, port=args.port)
     except OSError as err:
         print(f"cannot serve on {args.host}:{args.port}: {err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE
@@ -256,8 +264,10 @@ def _extract(path: Path, parser: argparse.ArgumentParser) -> int:
     return EXIT_OK
 
 
-def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
-    """Build once and print the outcome; True on success."""
+def _build_and_report(
+    root: Path, out: Path, args: argparse.Namespace, default_url: str | None = None
+) -> BuildResult | None:
+    """Build once and print the outcome; the result, None on failure."""
     try:
         result = build(
             root,
@@ -266,12 +276,13 @@ def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
             base_url=args.base_url,
             jobs=args.jobs,
             search=not args.no_search,
+            default_url=default_url,
         )
     except BuildError as err:
         errors = [p for p in err.problems if p.level == "error"]
         print_problems(err.problems)
         print(f"build failed: {len(errors)} error(s); {out} was left as it was", file=sys.stderr)
-        return False
+        return None
     except KeyboardInterrupt:
         print("interrupted; the previous output was left as it was", file=sys.stderr)
         raise
@@ -279,7 +290,7 @@ def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
         where = f" ({err.filename})" if err.filename else ""
         print(f"error: could not write the site: {err.strerror or err}{where}", file=sys.stderr)
         print(f"build failed; {out} was left as it was", file=sys.stderr)
-        return False
+        return None
     except Exception as err:  # noqa: BLE001 - last resort: a short message instead of a traceback
         print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
         if args.verbose:
@@ -289,7 +300,7 @@ def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
                 f"run again with -v for the traceback, and please report it to {REPORT_URL}",
                 file=sys.stderr,
             )
-        return False
+        return None
     if args.timings:
         print_timings(result.stages)
     if not args.quiet:
@@ -307,4 +318,4 @@ def _build_and_report(root: Path, out: Path, args: argparse.Namespace) -> bool:
                 f"in {result.seconds:.2f} s",
                 flush=True,
             )
-    return True
+    return result

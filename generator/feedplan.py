@@ -10,20 +10,21 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .config import Settings
-from .feeds import FeedInfo, FeedItem, absolute_url, absolutize, atom_feed, json_feed, rss_feed
+from .feeds import FeedInfo, FeedItem, FeedLinks, atom_feed, json_feed, rss_feed
 from .models import Page, PartialDate, Site, Source, Tag
 from .resolve import Linked
 
 TagsOf = Callable[[tuple[str, ...]], list[Tag]]  # tag names as written -> the site's Tags
 
 
-def feed_candidates(site: Site, site_date: PartialDate, tags_of: TagsOf) -> list[Candidate]:
-    """Topics and sources as feed candidates, newest first: what choosing the items needs
-    (the FeedItem, without HTML yet, is made only for the items a feed carries: making one
-    for each of 10,000 sources, with its summary, was a fifth of a second a build)."""
+def feed_candidates(site: Site, tags_of: TagsOf) -> list[Candidate]:
+    """Topics and sources as feed candidates, newest first, those of unknown date last:
+    what choosing the items needs (the FeedItem, without HTML yet, is made only for the
+    items a feed carries: making one for each of 10,000 sources, with its summary, was a
+    fifth of a second a build)."""
     candidates = [
         Candidate(
-            topic.updated or topic.date or site_date,
+            topic.updated or topic.date,
             f"topic/{topic.slug}",
             tuple((t.slug, t.name) for t in tags_of(topic.tags)),
             topic,
@@ -32,22 +33,28 @@ def feed_candidates(site: Site, site_date: PartialDate, tags_of: TagsOf) -> list
     ]
     candidates += [
         Candidate(
-            source.date or site_date,
+            source.date,
             f"source/{source.id}",
             tuple((t.slug, t.name) for t in tags_of(source.tags)),
             source,
         )
         for source in site.sources
     ]
-    candidates.sort(key=lambda c: (c.updated.sort_key, c.key), reverse=True)
+    candidates.sort(key=_newest_first, reverse=True)
     return candidates
+
+
+def _newest_first(candidate: Candidate) -> tuple[bool, tuple[int, int, int], str]:
+    """Sort key, reversed: dated items newest first, then the undated ones."""
+    date = candidate.updated
+    return (date is not None, date.sort_key if date else (0, 0, 0), candidate.key)
 
 
 @dataclass(frozen=True)
 class Candidate:
     """A topic or source that a feed may carry."""
 
-    updated: PartialDate  # when it last changed: feeds carry the newest
+    updated: PartialDate | None  # when it last changed (None: unknown): feeds carry the newest
     key: str  # "topic/<slug>" or "source/<id>"
     tags: tuple[tuple[str, str], ...]  # (slug, name)
     page: Page | Source
@@ -66,11 +73,13 @@ def feed_item(candidate: Candidate, settings: Settings) -> FeedItem:
             author=settings.author,
             tags=candidate.tags,
             summary=page.summary,
-            html="",
         )
     first = page.article.blocks[0].text if page.article.blocks else ""
     words = first.split()
     summary = " ".join(words[:60]) + ("\u2026" if len(words) > 60 else "")
+    if not page.date:
+        retrieved = f", retrieved {page.retrieved.display}" if page.retrieved else ""
+        summary = f"(Date of publication unknown{retrieved}.) {summary}"
     return FeedItem(
         key=candidate.key,
         title=f"{page.kind.capitalize()}: {page.title}",
@@ -80,27 +89,27 @@ def feed_item(candidate: Candidate, settings: Settings) -> FeedItem:
         author=page.author or page.outlet,
         tags=candidate.tags,
         summary=summary,
-        html="",
     )
+
+
+TAG_FOLDER = "tags/{}/"  # where a tag's feeds are
 
 
 @dataclass(frozen=True)
 class FeedPlan:
     """Which items the feeds carry: the newest settings.feed_items of the site and of each
-    tag, chosen before any page is rendered."""
+    tag, chosen before any page is rendered, and for which kinds of folder (see FeedLinks.up)
+    each item's HTML is needed."""
 
-    base_url: str
+    links: FeedLinks
     newest: list[FeedItem]  # the site's feeds' items, newest first
     by_tag: dict[str, list[FeedItem]]  # each tag's feeds' items, by tag slug
-    selected: list[FeedItem]  # those some feed carries (an item may be listed twice)
-    source_ids: frozenset[str]  # sources among them
+    selected: dict[str, tuple[str, ...]]  # item key -> the ups its HTML is needed for
 
     @classmethod
-    def make(
-        cls, site: Site, settings: Settings, site_date: PartialDate, tags_of: TagsOf, base_url: str
-    ) -> FeedPlan:
+    def make(cls, site: Site, settings: Settings, tags_of: TagsOf, links: FeedLinks) -> FeedPlan:
         limit = settings.feed_items
-        every = feed_candidates(site, site_date, tags_of)
+        every = feed_candidates(site, tags_of)
         chosen, by_tag_chosen = every[:limit], _by_tag(every, limit)
         items: dict[str, FeedItem] = {}
 
@@ -111,16 +120,27 @@ class FeedPlan:
 
         newest = [item(c) for c in chosen]
         by_tag = {slug: [item(c) for c in tagged] for slug, tagged in by_tag_chosen.items()}
-        selected = newest + [item for tagged in by_tag.values() for item in tagged]
-        source_ids = frozenset(
-            i.key.removeprefix("source/") for i in selected if i.key.startswith("source/")
-        )
-        return cls(base_url, newest, by_tag, selected, source_ids)
+        ups: dict[str, dict[str, None]] = {}
+        for one in newest:
+            ups.setdefault(one.key, {})[links.up("")] = None
+        for tagged in by_tag.values():
+            for one in tagged:
+                ups.setdefault(one.key, {})[links.up(TAG_FOLDER)] = None
+        selected = {key: tuple(found) for key, found in ups.items()}
+        return cls(links, newest, by_tag, selected)
 
-    def source_key(self, source: Source, page_keys: dict[str, str]) -> str:
-        """A source's feed HTML depends on what its page key covers, and on its URL."""
-        url = absolute_url(self.base_url, source.url_path)
-        return hashlib.sha256(f"{url}\0{page_keys[source.url_path]}".encode()).hexdigest()
+    def source_ups(self, source: Source) -> tuple[str, ...]:
+        """The kinds of folder whose feeds carry the source (none: no feed does)."""
+        return self.selected.get(f"source/{source.id}", ())
+
+    def source_key(self, source: Source, page_keys: dict[str, str], up: str) -> str:
+        """A source's feed HTML depends on what its page key covers, and on its link."""
+        link = self.links.page("", source.url_path)
+        return _key(f"{link}\0{up}\0{page_keys[source.url_path]}")
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def all_feeds(
@@ -128,7 +148,7 @@ def all_feeds(
     settings: Settings,
     linked: Linked,
     plan: FeedPlan,
-    source_html: Callable[[Source], str],
+    source_html: Callable[[Source, str], str],
     site_date: PartialDate,
     memo: dict[str, str],
 ) -> dict[str, tuple[str, Callable[[], bytes]]]:
@@ -136,30 +156,34 @@ def all_feeds(
     the newest settings.feed_items items: path -> (a key of everything the file is made
     from, a function that makes it). memo holds feed HTML by key, made by this build's
     workers or kept from the last build; what is missing is made here."""
-    base_url = plan.base_url
+    links = plan.links
     topics = {f"topic/{t.slug}": t for t in site.topics}
     sources = {f"source/{s.id}": s for s in site.sources}
 
-    html_keys: dict[str, str] = {}  # item key -> key of its HTML
+    html_keys: dict[str, list[str]] = {}  # item key -> keys of its HTML
 
-    def content(item: FeedItem) -> str:
-        if item.key in topics:
-            url = absolute_url(base_url, item.url_path)
-            html = linked.rendered[topics[item.key].path].html
-            key = hashlib.sha256(f"{url}\0{html}".encode()).hexdigest()
-            if key not in memo:
-                memo[key] = absolutize(html, url)
+    def content(key: str, up: str) -> tuple[str, str]:
+        if key in topics:
+            topic = topics[key]
+            html = linked.rendered[topic.path].html
+            memo_key = _key(f"{links.page('', topic.url_path)}\0{up}\0{html}")
+            if memo_key not in memo:
+                memo[memo_key] = links.html(html, topic.url_path, up)
         else:
-            source = sources[item.key]
-            key = plan.source_key(source, linked.page_keys)
-            if key not in memo:
-                memo[key] = source_html(source)
-        linked.feed_html[key] = memo[key]
-        html_keys[item.key] = key
-        return memo[key]
+            source = sources[key]
+            memo_key = plan.source_key(source, linked.page_keys, up)
+            if memo_key not in memo:
+                memo[memo_key] = source_html(source, up)
+        linked.feed_html[memo_key] = memo[memo_key]
+        html_keys.setdefault(key, []).append(memo_key)
+        return up, memo[memo_key]
 
     # Render and rewrite links once per item that some feed carries, not once per feed.
-    absolute = {item.key: replace(item, html=content(item)) for item in plan.selected}
+    carried = {i.key: i for i in [*plan.newest, *(i for t in plan.by_tag.values() for i in t)]}
+    with_html = {
+        key: replace(carried[key], html=tuple(content(key, up) for up in ups))
+        for key, ups in plan.selected.items()
+    }
     info = FeedInfo(
         title=settings.title,
         description=settings.description,
@@ -177,7 +201,7 @@ def all_feeds(
         text = described_items.get(item.key)
         if text is None:
             text = described_items[item.key] = repr(
-                (replace(item, html=""), html_keys.get(item.key))
+                (replace(item, html=()), html_keys.get(item.key))
             )
         return text
 
@@ -186,23 +210,24 @@ def all_feeds(
         key = repr((make.__name__, info, [described(i) for i in chosen], args[2:]))
         files[path] = (key, lambda: make(*args))
 
-    latest = [absolute[item.key] for item in plan.newest]
-    add("feed.xml", rss_feed, info, latest, base_url, site_date)
-    add("atom.xml", atom_feed, info, latest, base_url, site_date)
-    add("feed.json", json_feed, info, latest, base_url)
+    latest = [with_html[item.key] for item in plan.newest]
+    add("feed.xml", rss_feed, info, latest, links, site_date)
+    add("atom.xml", atom_feed, info, latest, links, site_date)
+    add("feed.json", json_feed, info, latest, links)
     for tag in site.tags:
-        tagged = [absolute[item.key] for item in plan.by_tag.get(tag.slug, [])]
+        tagged = [with_html[item.key] for item in plan.by_tag.get(tag.slug, [])]
         tag_info = FeedInfo(
             title=f"{settings.title}: {tag.name}",
             description=f"Topics and sources tagged {tag.name}.",
             home_path=tag.url_path,
-            folder=f"tags/{tag.slug}/",
+            folder=TAG_FOLDER.format(tag.slug),
             language=settings.language,
             author=settings.author,
         )
-        newest = max((i.updated for i in tagged), key=lambda d: d.sort_key, default=site_date)
-        add(f"tags/{tag.slug}/feed.xml", rss_feed, tag_info, tagged, base_url, newest)
-        add(f"tags/{tag.slug}/atom.xml", atom_feed, tag_info, tagged, base_url, newest)
+        dates = [i.updated for i in tagged if i.updated]
+        newest = max(dates, key=lambda d: d.sort_key, default=site_date)
+        add(f"{tag_info.folder}feed.xml", rss_feed, tag_info, tagged, links, newest)
+        add(f"{tag_info.folder}atom.xml", atom_feed, tag_info, tagged, links, newest)
     return files
 
 

@@ -1,7 +1,9 @@
 """RSS 2.0, Atom and JSON Feed 1.1 from feed items, plus sitemap.xml and robots.txt.
 
-Feeds need absolute URLs; callers only ask for them when the site URL is known. Every
-relative link inside an item's HTML is made absolute against the item's own URL.
+With the site's URL known, every link in a feed is absolute. Without it (a fresh clone, a
+local preview) feeds are still written, their links relative to the feed file itself:
+a reader resolves them against the address it subscribed to, wherever the site is served.
+The sitemap needs absolute URLs and is only written with the site's URL.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
 
 from .models import PartialDate
+from .urls import relative_url
 
 FEED_FILES = ("feed.xml", "atom.xml", "feed.json")
 
@@ -32,11 +36,15 @@ class FeedItem:
     title: str
     url_path: str  # path in the output, e.g. topics/x/index.html
     published: PartialDate | None
-    updated: PartialDate
+    updated: PartialDate | None  # None: the date is unknown
     author: str | None
     tags: tuple[tuple[str, str], ...]  # (slug, name)
     summary: str
-    html: str  # content, every link absolute
+    # The content as written for feeds in each kind of folder: (FeedLinks.up(folder), html).
+    html: tuple[tuple[str, str], ...] = ()
+
+    def html_for(self, up: str) -> str:
+        return next(html for where, html in self.html if where == up)
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class FeedInfo:
 
 
 def pretty_path(url_path: str) -> str:
-    """'topics/x/index.html' -> 'topics/x/', the form used in absolute URLs."""
+    """'topics/x/index.html' -> 'topics/x/', the form used in URLs on a web server."""
     if url_path == "index.html":
         return ""
     return url_path[: -len("index.html")] if url_path.endswith("/index.html") else url_path
@@ -63,6 +71,52 @@ def absolute_url(base_url: str, url_path: str) -> str:
     return base_url + pretty_path(url_path)
 
 
+# Links in item HTML are resolved against a page under this stand-in address, then written
+# relative to the feed file (a host that cannot occur: .invalid is reserved, RFC 2606).
+_STAND_IN = "https://briefing.invalid/"
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """How feeds name the site's pages: absolute under base_url when it is known, else
+    relative to the feed file. identity is what stable ids are made from."""
+
+    base_url: str | None
+    identity: str
+
+    @classmethod
+    def make(cls, base_url: str | None, title: str) -> FeedLinks:
+        return cls(base_url, base_url or f"urn:briefing:{title}")
+
+    def up(self, folder: str) -> str:
+        """From a feed in folder to the site's root: '' when links are absolute."""
+        return "" if self.base_url else "../" * folder.count("/")
+
+    def page(self, folder: str, url_path: str) -> str:
+        """The link, in a feed in folder, to an output page."""
+        if self.base_url:
+            return absolute_url(self.base_url, url_path)
+        return pretty_path(relative_url(folder + "feed.xml", url_path)) or "./"
+
+    def file(self, folder: str, name: str) -> str:
+        """The link, in a feed in folder, to a file of that folder (the feed itself)."""
+        return urljoin(self.base_url, folder + name) if self.base_url else name
+
+    def html(self, html: str, url_path: str, up: str) -> str:
+        """An item's HTML, its links relative to its page, for feeds up (see up()) from
+        the site's root."""
+        if self.base_url:
+            return absolutize(html, absolute_url(self.base_url, url_path))
+
+        def relative(link: str) -> str:
+            if not link.startswith(_STAND_IN):
+                return link
+            path, hash_, fragment = link[len(_STAND_IN) :].partition("#")
+            return (up + pretty_path(path) or "./") + hash_ + fragment
+
+        return _rewrite_links(html, _STAND_IN + url_path, relative)
+
+
 def _datetime(date: PartialDate) -> dt.datetime:
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
@@ -71,30 +125,37 @@ def absolutize(html: str, page_url: str) -> str:
     """Make every relative link in an HTML fragment absolute (for feed readers)."""
     if not html.strip():
         return html
+    return _rewrite_links(html, page_url)
+
+
+def _rewrite_links(html: str, page_url: str, rewrite: Callable[[str], str] | None = None) -> str:
+    """Make every link of an HTML fragment absolute against page_url, then rewrite(link)."""
+    if not html.strip():
+        return html
     import lxml.html  # imported here, as feedgen is: a rebuild often reuses every feed
 
     wrapper = lxml.html.fragment_fromstring(html, create_parent="div")
     wrapper.make_links_absolute(page_url, resolve_base_href=False)
+    if rewrite:
+        wrapper.rewrite_links(rewrite, resolve_base_href=False)
     inner = (wrapper.text or "") + "".join(
         lxml.html.tostring(child, encoding="unicode") for child in wrapper
     )
     return inner
 
 
-def guid(base_url: str, key: str) -> str:
+def guid(identity: str, key: str) -> str:
     """A stable id: the same site and page give the same id however the page is edited."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url}#{key}").urn
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{identity}#{key}").urn
 
 
-def _generator(info: FeedInfo, base_url: str, updated: PartialDate) -> FeedGenerator:
+def _generator(info: FeedInfo, links: FeedLinks, updated: PartialDate) -> FeedGenerator:
     from feedgen.feed import FeedGenerator
 
     fg = FeedGenerator()
     fg.load_extension("dc")
-    fg.id(guid(base_url, f"feed/{info.folder}"))
+    fg.id(guid(links.identity, f"feed/{info.folder}"))
     fg.title(info.title)
-    # feedgen uses this for the Atom subtitle too; RSS readers treat it as HTML, so escape.
-    fg.description(str(escape(info.description)))
     fg.language(info.language)
     fg.generator("Briefing")
     fg.updated(_datetime(updated))
@@ -104,17 +165,28 @@ def _generator(info: FeedInfo, base_url: str, updated: PartialDate) -> FeedGener
     return fg
 
 
-def _add_entries(fg: FeedGenerator, items: list[FeedItem], base_url: str, *, atom: bool) -> None:
+def _add_entries(
+    fg: FeedGenerator,
+    items: list[FeedItem],
+    info: FeedInfo,
+    links: FeedLinks,
+    updated: PartialDate,
+    *,
+    atom: bool,
+) -> None:
+    """The items, newest first. An item without a date gets no publication date; Atom,
+    which requires each entry's 'updated', is given the feed's own date for it."""
     # feedgen prepends each new entry, so add the oldest first to end newest first.
     for item in reversed(items):
-        url = absolute_url(base_url, item.url_path)
         entry = fg.add_entry()
-        entry.id(guid(base_url, item.key))
-        entry.guid(guid(base_url, item.key), permalink=False)
+        entry.id(guid(links.identity, item.key))
+        entry.guid(guid(links.identity, item.key), permalink=False)
         entry.title(item.title)
-        entry.link(href=url, rel="alternate")
-        entry.updated(_datetime(item.updated))
-        entry.published(_datetime(item.published or item.updated))
+        entry.link(href=links.page(info.folder, item.url_path), rel="alternate")
+        if atom:
+            entry.updated(_datetime(item.updated or updated))
+        if item.published:
+            entry.published(_datetime(item.published))
         if item.author:
             if atom:
                 entry.author({"name": item.author})
@@ -124,34 +196,41 @@ def _add_entries(fg: FeedGenerator, items: list[FeedItem], base_url: str, *, ato
             entry.category(term=slug, label=name)
         # RSS readers treat <description> as HTML, so the plain-text summary is escaped.
         entry.summary(str(escape(item.summary or item.title)), type="html")
-        content = item.html
-        entry.content(content, type="html" if atom else "CDATA")
+        html = item.html_for(links.up(info.folder))
+        entry.content(html, type="html" if atom else "CDATA")
 
 
-def rss_feed(info: FeedInfo, items: list[FeedItem], base_url: str, updated: PartialDate) -> bytes:
-    fg = _generator(info, base_url, updated)
+def rss_feed(
+    info: FeedInfo, items: list[FeedItem], links: FeedLinks, updated: PartialDate
+) -> bytes:
+    fg = _generator(info, links, updated)
+    # RSS readers treat the channel's <description> as HTML, so escape it.
+    fg.description(str(escape(info.description)))
     # feedgen takes the RSS <link> from the last link added, so the page comes after self.
-    fg.link(href=urljoin(base_url, info.folder + "feed.xml"), rel="self")
-    fg.link(href=absolute_url(base_url, info.home_path), rel="alternate")
-    _add_entries(fg, items, base_url, atom=False)
+    fg.link(href=links.file(info.folder, "feed.xml"), rel="self")
+    fg.link(href=links.page(info.folder, info.home_path), rel="alternate")
+    _add_entries(fg, items, info, links, updated, atom=False)
     return bytes(fg.rss_str(pretty=True))
 
 
-def atom_feed(info: FeedInfo, items: list[FeedItem], base_url: str, updated: PartialDate) -> bytes:
-    fg = _generator(info, base_url, updated)
-    fg.link(href=urljoin(base_url, info.folder + "atom.xml"), rel="self")
-    fg.link(href=absolute_url(base_url, info.home_path), rel="alternate")
-    _add_entries(fg, items, base_url, atom=True)
+def atom_feed(
+    info: FeedInfo, items: list[FeedItem], links: FeedLinks, updated: PartialDate
+) -> bytes:
+    fg = _generator(info, links, updated)
+    fg.subtitle(info.description)  # Atom text: the XML writer escapes it, once
+    fg.link(href=links.file(info.folder, "atom.xml"), rel="self")
+    fg.link(href=links.page(info.folder, info.home_path), rel="alternate")
+    _add_entries(fg, items, info, links, updated, atom=True)
     return bytes(fg.atom_str(pretty=True))
 
 
-def json_feed(info: FeedInfo, items: list[FeedItem], base_url: str) -> bytes:
-    """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
+def json_feed(info: FeedInfo, items: list[FeedItem], links: FeedLinks) -> bytes:
+    """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/); dates only where known."""
     feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": info.title,
-        "home_page_url": absolute_url(base_url, info.home_path),
-        "feed_url": urljoin(base_url, info.folder + "feed.json"),
+        "home_page_url": links.page(info.folder, info.home_path),
+        "feed_url": links.file(info.folder, "feed.json"),
         "description": info.description,
         "language": info.language,
         "items": [],
@@ -160,17 +239,18 @@ def json_feed(info: FeedInfo, items: list[FeedItem], base_url: str) -> bytes:
         feed["authors"] = [{"name": info.author}]
     entries = []
     for item in items:
-        url = absolute_url(base_url, item.url_path)
         entry: dict[str, object] = {
-            "id": guid(base_url, item.key),
-            "url": url,
+            "id": guid(links.identity, item.key),
+            "url": links.page(info.folder, item.url_path),
             "title": item.title,
             "summary": item.summary,
-            "content_html": item.html,
-            "date_published": _datetime(item.published or item.updated).isoformat(),
-            "date_modified": _datetime(item.updated).isoformat(),
-            "tags": [name for _, name in item.tags],
+            "content_html": item.html_for(links.up(info.folder)),
         }
+        if item.published:
+            entry["date_published"] = _datetime(item.published).isoformat()
+        if item.updated:
+            entry["date_modified"] = _datetime(item.updated).isoformat()
+        entry["tags"] = [name for _, name in item.tags]
         if item.author:
             entry["authors"] = [{"name": item.author}]
         entries.append(entry)

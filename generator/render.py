@@ -15,7 +15,7 @@ from markupsafe import Markup
 from .cache import code_fingerprint
 from .config import Settings
 from .feedplan import FeedPlan, all_feeds
-from .feeds import absolute_url, absolutize, normalise_base_url, robots_txt, sitemap
+from .feeds import FeedLinks, absolute_url, normalise_base_url, robots_txt, sitemap
 from .markdown import Lookup, Rendered, make_markdown, render_page
 from .models import BuildError, Event, Page, PartialDate, Problem, Site, Source, Tag
 from .pagekeys import PageKeys, key_of
@@ -189,7 +189,7 @@ def render_site(
         "nav": nav,
         "tags_of": tags_of,
         "site_date": site_date,
-        "feeds": bool(base_url),
+        "feeds": True,
         "canonical": canonical,
         "search": search,
     }
@@ -237,26 +237,25 @@ def render_site(
     # Feed items are chosen before the source pages are rendered, so that the workers
     # rendering a source's page also make its feed HTML (the slowest part of the feeds).
     memo = feed_memo if feed_memo is not None else {}
-    feeds = FeedPlan.make(site, settings, site_date, tags_of, base_url) if base_url else None
+    feeds = FeedPlan.make(site, settings, tags_of, FeedLinks.make(base_url, settings.title))
 
-    def feed_html(source: Source) -> str:
-        """A source's cleaned text as feed HTML, every link absolute."""
-        assert base_url
+    def feed_html(source: Source, up: str) -> str:
+        """A source's cleaned text as feed HTML, its links as feeds up from the root need."""
         pieces = [block_pieces(block, []) for block in source.article.blocks]
         html = render(
             env, "feed_source.html", source.url_path, **common, source=source, pieces=pieces
         )
-        return absolutize(html, absolute_url(base_url, source.url_path))
+        return feeds.links.html(html, source.url_path, up)
 
     def render_sources(chunk: list[Source]) -> dict[str, str]:
         """Render a source's page and original-text page (in a worker, or here); return the
         feed HTML, by key, of those that a feed carries and the last build did not make."""
         made = {}
         for source in chunk:
-            if feeds and source.id in feeds.source_ids:
-                key = feeds.source_key(source, linked.page_keys)
+            for up in feeds.source_ups(source):
+                key = feeds.source_key(source, linked.page_keys, up)
                 if key not in memo:
-                    made[key] = feed_html(source)
+                    made[key] = feed_html(source, up)
             passages = linked.passages.get(source.id, [])
             pieces = [
                 block_pieces(block, [p for p in passages if p.block == index])
@@ -404,12 +403,12 @@ def render_site(
                         dates += [t.updated or t.date for t in tag.topics]
                     keyed_page(
                         listing.path,
-                        (keys.tag_shows(on_page), bool(base_url), listing.shown()),
+                        (keys.tag_shows(on_page), listing.shown()),
                         "tag.html",
                         date=_newest(dates),
                         title=listing.titled(f"Tag: {tag.name}"),
                         tag=on_page,
-                        tag_feeds=bool(base_url),
+                        tag_feeds=True,
                         sources=listing.items,
                         pagination=listing,
                     )
@@ -456,13 +455,13 @@ def render_site(
             emit("graph.json", graph_json(graph))
     emit("robots.txt", robots_txt(base_url))
     emit(".nojekyll", b"")
-    if feeds and base_url:
-        with stage("feeds and sitemap"):
-            files = all_feeds(site, settings, linked, feeds, feed_html, site_date, memo)
-            for path, (key, make) in files.items():
-                # A feed whose items and their HTML are unchanged is the last build's file.
-                if not kept([path], hashlib.sha256(f"{keys.shared}\0{key}".encode()).hexdigest()):
-                    emit(path, make())
+    with stage("feeds and sitemap"):
+        files = all_feeds(site, settings, linked, feeds, feed_html, site_date, memo)
+        for path, (key, make) in files.items():
+            # A feed whose items and their HTML are unchanged is the last build's file.
+            if not kept([path], hashlib.sha256(f"{keys.shared}\0{key}".encode()).hexdigest()):
+                emit(path, make())
+        if base_url:
             # The sitemap lists every page and its date: kept when none of them changed.
             isos = {p: d.iso if d else "" for p, d in lastmod.items()}
             dated = "\n".join(f"{p}\0{isos[p]}" for p in sorted(isos))

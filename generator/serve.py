@@ -86,29 +86,40 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 def serve(
     out: Path,
     watch_paths: list[Path],
-    rebuild: Callable[[], bool],
+    rebuild: Callable[[str], bool],
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
     announce: Callable[[str], None] = print,
 ) -> None:
-    """Serve out until Ctrl-C, calling rebuild() (True on success) whenever inputs change."""
+    """Listen on host:port, build (rebuild(address) is True on success; address is what
+    the site is served at), serve out until Ctrl-C, and build again whenever inputs change.
+
+    The socket is bound before the first build, so that the build knows the address (port
+    0 picks a free port)."""
     from watchfiles import watch  # imported here: only the preview server watches files
 
     counter = BuildCounter()
     handler = functools.partial(PreviewHandler, directory=str(out), counter=counter)
     server = ThreadingHTTPServer((host, port), handler)
+    address = f"http://{_url_host(host)}:{server.server_port}/"
+    try:
+        if not rebuild(address) and not out.is_dir():
+            announce("nothing to serve yet: fix the errors above; watching for changes")
+            out.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        server.server_close()
+        raise
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    url_host = host if ":" not in host else f"[{host}]"
-    announce(f"serving {out} at http://{url_host}:{server.server_port}/ (Ctrl-C to stop)")
+    announce(f"serving {out} at {address} (Ctrl-C to stop)")
     stop = threading.Event()
     try:
         existing = [p for p in watch_paths if p.exists()]
         for changes in watch(*existing, stop_event=stop, debounce=200, step=50):
             names = sorted({Path(path).name for _, path in changes})
             announce(f"changed: {', '.join(names)}; rebuilding")
-            if rebuild():
+            if rebuild(address):
                 counter.bump()
     except KeyboardInterrupt:
         pass
@@ -117,3 +128,13 @@ def serve(
         server.shutdown()
         server.server_close()
         announce("stopped")
+
+
+def _url_host(host: str) -> str:
+    """The host part of the address a browser on this machine opens: a wildcard address
+    (all interfaces) is reached at the loopback one."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host

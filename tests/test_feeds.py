@@ -31,6 +31,15 @@ SOURCES = yaml.safe_load((ROOT / "seeds/sources.yaml").read_text(encoding="utf-8
 TOPICS = sorted(p.stem for p in (ROOT / "content/topics").glob("*.md"))
 
 
+def _link_date(link: str) -> object:
+    """The date in the metadata of the topic or source a feed item links to (None: unknown)."""
+    slug = link.rstrip("/").rsplit("/", 1)[-1]
+    for source in SOURCES:
+        if source["id"] == slug:
+            return source["date"]
+    return slug in TOPICS  # topics are dated
+
+
 def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
@@ -46,7 +55,9 @@ def test_site_feed_parses_and_lists_everything(site_dir: Path, name: str) -> Non
     assert {f"{BASE_URL}topics/{t}/" for t in TOPICS} <= links
     assert {f"{BASE_URL}sources/{s['id']}/" for s in SOURCES} <= links
     key = "updated_parsed" if name == "atom.xml" else "published_parsed"  # RSS has pubDate only
-    updated = [e[key] for e in entries]
+    dated = [e for e in entries if _link_date(e.link)]
+    assert [e.link for e in entries[: len(dated)]] == [e.link for e in dated], "undated last"
+    updated = [e[key] for e in dated]
     assert updated == sorted(updated, reverse=True), "newest first"
     for entry in entries:
         assert entry.link.startswith(BASE_URL)
@@ -64,7 +75,10 @@ def test_rss_and_atom_required_elements_and_date_formats(site_dir: Path) -> None
         assert channel.find(required, recursive=False).get_text().strip()
     for item in rss.find_all("item"):
         assert item.title and item.link and item.guid and item.description
-        assert RFC822.match(item.pubDate.get_text()), item.pubDate.get_text()
+        if _link_date(item.link.get_text()):
+            assert RFC822.match(item.pubDate.get_text()), item.pubDate.get_text()
+        else:
+            assert item.pubDate is None, "an unknown date is never given as a date"
         assert item.guid["isPermaLink"] == "false"
     atom = BeautifulSoup((site_dir / "atom.xml").read_bytes(), "xml")
     feed = atom.find("feed")
@@ -74,7 +88,10 @@ def test_rss_and_atom_required_elements_and_date_formats(site_dir: Path) -> None
         link = entry.find("link")
         assert entry.id and entry.title and link.get("rel", "alternate") == "alternate"
         assert RFC3339.match(entry.updated.get_text()), entry.updated.get_text()
-        assert RFC3339.match(entry.published.get_text())
+        if _link_date(link["href"]):
+            assert RFC3339.match(entry.published.get_text())
+        else:
+            assert entry.published is None, "an unknown date is never given as a date"
 
 
 def test_feed_dates_come_from_metadata(site_dir: Path) -> None:
@@ -85,6 +102,9 @@ def test_feed_dates_come_from_metadata(site_dir: Path) -> None:
         if source["date"]:
             date = str(source["date"])
             assert time.strftime("%Y-%m-%d", entry.published_parsed).startswith(date)
+        else:
+            assert "published_parsed" not in entry
+            assert entry.summary.startswith("(Date of publication unknown")
 
 
 def test_guids_are_stable_across_builds_and_edits(project: Path, tmp_path: Path) -> None:
@@ -119,7 +139,10 @@ def test_json_feed_follows_the_spec(site_dir: Path) -> None:
     for item in feed["items"]:
         assert isinstance(item["id"], str) and item["url"].startswith(BASE_URL)
         assert item.get("content_html") or item.get("content_text")
-        assert RFC3339.match(item["date_published"])
+        if _link_date(item["url"]):
+            assert RFC3339.match(item["date_published"])
+        else:
+            assert "date_published" not in item and "date_modified" not in item
 
 
 def test_tag_feeds_hold_only_their_tag(site_dir: Path) -> None:
@@ -191,16 +214,38 @@ def test_404_links_resolve_from_any_depth(site_dir: Path) -> None:
     assert checked >= 10
 
 
-def test_without_a_url_no_feed_or_relative_feed_link(project: Path, tmp_path: Path) -> None:
+def test_without_a_url_feeds_link_relative_to_themselves(project: Path, tmp_path: Path) -> None:
+    """No url: the feeds are still written and advertised, with no absolute link a
+    reader could not follow; the sitemap and canonical links, which must be absolute,
+    are left out, and the warning says what setting url: gains."""
     result = run_cli("--root", str(project), "--output", str(tmp_path / "out"))
-    assert result.returncode == 0
-    assert "warning: no site URL" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "warning: no site URL" in result.stderr and "absolute links" in result.stderr
     out = tmp_path / "out"
-    for name in ("feed.xml", "atom.xml", "feed.json", "sitemap.xml"):
-        assert not (out / name).exists()
-    home = soup(out / "index.html")
-    assert not home.find("link", rel="alternate") and not home.find("link", rel="canonical")
-    assert (out / "robots.txt").is_file() and (out / "404.html").is_file()
+    assert not (out / "sitemap.xml").exists() and "Sitemap" not in (out / "robots.txt").read_text()
+    for page in ("index.html", "tags/china/index.html", "sources/blinken-meets-wang-yi/index.html"):
+        html = soup(out / page)
+        assert not html.find("link", rel="canonical")
+        feeds = {link["href"] for link in html.find_all("link", rel="alternate")}
+        assert len(feeds) >= 3 and all(not h.startswith(("http:", "https:", "/")) for h in feeds)
+    rss = BeautifulSoup((out / "tags/china/feed.xml").read_bytes(), "xml")
+    assert rss.find("link").get_text() == "./"
+    assert {i.link.get_text() for i in rss.find_all("item")} >= {"../../topics/taiwan/"}
+    feed = json.loads((out / "feed.json").read_text(encoding="utf-8"))
+    assert feed["feed_url"] == "feed.json" and feed["home_page_url"] == "./"
+    ids = {e.link: e.id for e in feedparser.parse((out / "atom.xml").read_bytes()).entries}
+    assert len(ids) == len(TOPICS) + len(SOURCES) and all(
+        i.startswith("urn:uuid:") for i in ids.values()
+    )
+
+
+def test_the_atom_subtitle_is_escaped_once(site_dir: Path) -> None:
+    settings = yaml.safe_load((ROOT / "briefing.yaml").read_text(encoding="utf-8"))
+    assert "'" in settings["description"]
+    feed = feedparser.parse((site_dir / "atom.xml").read_bytes())
+    assert feed.feed.subtitle == settings["description"]
+    rss = feedparser.parse((site_dir / "feed.xml").read_bytes())
+    assert rss.feed.subtitle == settings["description"]
 
 
 def test_source_date_epoch_sets_the_built_on_date(project: Path, tmp_path: Path) -> None:
@@ -274,6 +319,12 @@ def test_serve_builds_serves_and_rebuilds(project: Path) -> None:
                 time.sleep(0.2)
         assert status == 200 and "About this briefing" in html
         assert "__briefing__/version" in html, "the live-reload script is injected"
+        # No url: is set, so the preview's own address is the site's URL.
+        feed = feedparser.parse(_get(base + "feed.xml")[1])
+        assert feed.bozo == 0 and feed.entries
+        assert all(entry.link.startswith(base) for entry in feed.entries)
+        assert _get(base + "sitemap.xml")[0] == 200
+        assert f'<link rel="canonical" href="{base}about/">' in html
         version = _get(base + "__briefing__/version")[1]
         assert _get(base + "no/such/page")[0] == 404
         about = project / "content/pages/about.md"
@@ -292,12 +343,13 @@ def test_serve_builds_serves_and_rebuilds(project: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            _, stderr = process.communicate(timeout=15)
+            stdout, stderr = process.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
             raise
     assert process.returncode == 0
     assert "no front matter" in stderr and "Traceback" not in stderr
+    assert f"the preview uses its own address, {base}" in stdout
 
 
 def test_feeds_hold_the_newest_items_only(project: Path, tmp_path: Path) -> None:

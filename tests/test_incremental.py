@@ -345,8 +345,7 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
 ) -> None:
     """The cache keeps what the next build needs: cleaned articles and feed item HTML."""
     import generator.cache
-    import generator.feedplan
-    import generator.render
+    import generator.feeds
     import generator.resolve
 
     out = project / "output"
@@ -356,14 +355,13 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
     assert (project / ".briefing-cache/feed-html.json").is_file()
     cleaned: list[object] = []
     made: list[str] = []
-    real_clean, real_absolutize = generator.cache.clean_request, generator.render.absolutize
+    real_clean, real_absolutize = generator.cache.clean_request, generator.feeds.absolutize
     monkeypatch.setattr(
         generator.cache, "clean_request", lambda r: cleaned.append(r) or real_clean(r)
     )
-    for module in (generator.render, generator.feedplan):  # sources' and topics' feed HTML
-        monkeypatch.setattr(
-            module, "absolutize", lambda h, u: made.append(u) or real_absolutize(h, u)
-        )
+    monkeypatch.setattr(  # sources' and topics' feed HTML
+        generator.feeds, "absolutize", lambda h, u: made.append(u) or real_absolutize(h, u)
+    )
     edit(
         project / "seeds/001_aa6b22c0c52c705b.txt",
         "may be willing to communicate",
