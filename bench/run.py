@@ -169,7 +169,7 @@ class BriefingRuns:
     def __init__(self, site: Path, jobs: int | None):
         self.site = site
         self.command, self.env = briefing_command(site, jobs), briefing_env()
-        timed([sys.executable, "-c", "import generator.cli, generator.render"], REPO, self.env)
+        timed([sys.executable, "-c", "import generator.cli, generator.schedule"], REPO, self.env)
         self.source = sorted((site / "seeds").glob("*.txt"))[0]
         self.topic = sorted((site / "content" / "topics").glob("*.md"))[0]
         self.bare = site.parent / "briefing-no-search"

@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache, input_fingerprint, theme_key
+from .cache import BuildCache, BuildRecord, input_fingerprint, theme_key
+from .checks import Checked, check_paths, check_site
 from .config import SETTINGS_FILE, Settings, load_settings
 from .content import load_content, load_timeline
 from .extract import CleanRequest, clean_articles
@@ -24,11 +25,12 @@ from .inputs import parse_yaml
 from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Problem, Site, Source
 from .output import check_output_dir, staged_output
 from .parallel import default_jobs
-from .render import render_site
-from .search import Bundle, Indexer, pagefind_binary, unavailable_warning
+from .plan import Plan, make_plan
+from .schedule import PassResult, run_pass
+from .search import Indexer, pagefind_binary, unavailable_warning
 from .site import link_site
 from .sources import load_sources
-from .templates import make_environment, theme_dirs
+from .templates import make_environment, theme_dirs, theme_static
 from .timings import stage, take
 
 __all__ = ["BuildError", "BuildResult", "Problem", "build", "load_site"]
@@ -105,14 +107,28 @@ def build(
     """Build the site under root into out (default root/output).
 
     With use_cache, a build whose inputs, options and generator code are unchanged since
-    the last one (and whose output is intact) is skipped, and unchanged sources are not
-    cleaned again. jobs worker processes clean sources (default: one per core). The output
-    is the same either way. search=False leaves the search index out, as 'search: false'
-    in briefing.yaml does (the --no-search preview). default_url is the site's address
-    when neither base_url nor 'url:' gives one (serve's own address).
+    the last one (and whose output is intact) is skipped, and only what changed is made
+    again. jobs worker processes clean sources and render their pages (default: one per
+    core). The output is the same either way. search=False leaves the search index out, as
+    'search: false' in briefing.yaml does (the --no-search preview). default_url is the
+    site's address when neither base_url nor 'url:' gives one (serve's own address).
     """
+    options = BuildOptions(drafts, base_url, default_url, search, jobs or default_jobs())
+    root = root.resolve()
+    out = (out or root / "output").resolve()
     with _young_objects_collected_only():
-        return _build(root, out, drafts, base_url, use_cache, jobs, search, default_url)
+        return _build(root, out, options, BuildCache(root, enabled=use_cache))
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the command line decides about a build (everything else is in its inputs)."""
+
+    drafts: bool
+    base_url: str | None
+    default_url: str | None
+    search: bool
+    jobs: int
 
 
 @contextmanager
@@ -130,187 +146,167 @@ def _young_objects_collected_only() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _build(
-    root: Path,
-    out: Path | None,
-    drafts: bool,
-    base_url: str | None,
-    use_cache: bool,
-    jobs: int | None,
-    search_wanted: bool = True,
-    default_url: str | None = None,
-) -> BuildResult:
-    jobs = jobs or default_jobs()
-    started = time.perf_counter()
-    take()
-    root = root.resolve()
-    out = (out or root / "output").resolve()
+def _build(root: Path, out: Path, options: BuildOptions, cache: BuildCache) -> BuildResult:
+    """load, link, check, plan, render and write, index, record."""
+    started, _ = time.perf_counter(), take()
     check_output_dir(out, root)
-    epoch = source_date_epoch()
-    cache = BuildCache(root, enabled=use_cache)
-    with stage("hash the inputs"):
-        found_pagefind = pagefind_binary()
-        fingerprint = input_fingerprint(
-            root,
-            [root / "seeds", root / "content", root / "themes"],
-            [root / SETTINGS_FILE],
-            # Whether Pagefind is there changes the output too (search or "unavailable").
-            {
-                "drafts": drafts,
-                "base_url": base_url,
-                "default_url": default_url,
-                "epoch": epoch,
-                "pagefind": found_pagefind,
-                "search": search_wanted,
-            },
-        )
+    pagefind = pagefind_binary()
+    fingerprint = _fingerprint(root, options, pagefind)
     with stage("check for changes"):
-        previous = cache.unchanged_build(fingerprint, out)
-    if previous is not None:
-        return BuildResult(
-            topics=previous["topics"],
-            sources=previous["sources"],
-            tags=previous["tags"],
-            files_written=0,
-            seconds=time.perf_counter() - started,
-            warnings=tuple(Problem(**w) for w in previous["warnings"]),
-            skipped=True,
-            url=previous.get("url"),
-            stages=take(),
-        )
+        summary = cache.unchanged_build(fingerprint, out)
+    if summary is not None:
+        return _result(summary, 0, started, skipped=True)
     settings, site = load_site(
         root,
-        drafts=drafts,
-        base_url=base_url,
-        default_url=default_url,
-        clean_all=lambda requests: cache.clean_all(requests, jobs),
+        drafts=options.drafts,
+        base_url=options.base_url,
+        default_url=options.default_url,
+        clean_all=lambda requests: cache.clean_all(requests, options.jobs),
         parse=cache.parse_yaml,
     )
-    if not search_wanted:
-        settings = replace(settings, search=False)
-    dirs = theme_dirs(root, settings.theme)
-    warnings: list[Problem] = []
-    binary = found_pagefind if settings.search else None
-    search = "off" if not settings.search else "available" if binary else "unavailable"
-    if search == "unavailable":
-        warnings.append(unavailable_warning())
-    static_dirs = [d / "static" for d in reversed(dirs)]
-    indexer = Indexer(binary, settings.language, tail=jobs) if binary else None
-
-    def reuse(paths: list[str], key: str) -> bool:
-        found = [reusable.get(path) for path in paths]
-        if not all(entry and entry[0] == key for entry in found):
-            return False
-        for path, entry in zip(paths, found, strict=True):
-            assert entry is not None
-            staging.reuse(path, entry[1])
-        return True
-
-    with stage("read the cache, load templates"):
-        environment = make_environment(dirs, cache.folder_for_templates())
-        quotes, feed_memo, key_of_theme = cache.quotes(), cache.feed_html(), theme_key(dirs)
-        reusable = cache.reusable_pages(out)
-        reusable_search = cache.reusable_search(out)
-        previous_files = cache.previous_files(out)
-        rendered_pages, locations = cache.rendered_pages(), cache.quote_locations()
-        page_digests = cache.page_digests(out)
-    search_bundles: dict[str, str] = {}  # folder -> key, for the next build
-    indexed: list[str] = []  # folders Pagefind writes in this build
-
-    def index_search(bundles: list[Bundle]) -> None:
-        """Reuse the last build's index parts whose pages' searchable content is unchanged;
-        index the others in the background."""
-        assert indexer is not None
-        for bundle in bundles:
-            search_bundles[bundle.folder] = bundle.key
-            previous = reusable_search.get(bundle.folder)
-            if previous and previous[0] == bundle.key:
-                for path, size in previous[1].items():
-                    staging.reuse(path, size)
-            else:
-                indexed.append(bundle.folder)
-                site = staging.search_site(bundle.pages, bundle.folder)
-                indexer.add(site, staging.path / bundle.folder, bundle)
-
-    with staged_output(out, static_dirs, previous_files) as staging:
+    settings = replace(settings, search=settings.search and options.search)
+    with stage("read the cache"):
+        previous = cache.previous(out)
+    with stage("markdown, citations and quotes"):
+        checked = check_site(site, settings, previous.quotes, previous.markdown)
+    search = "off" if not settings.search else "available" if pagefind else "unavailable"
+    with stage("plan"):
+        plan = _plan(root, site, settings, checked, cache, search)
+        check_paths(plan.paths)
+    indexer = (
+        Indexer(pagefind, settings.language, options.jobs) if pagefind and search != "off" else None
+    )
+    with staged_output(out, previous.files) as staging:
         try:
-            linked = render_site(
-                site,
-                settings,
-                environment,
-                staging.write,
-                epoch,
-                search=search,
-                checked=quotes,
-                jobs=jobs,
-                index=index_search if indexer else None,
-                search_setup=f"{binary}\0{settings.language}",
-                adopt=staging.adopt,
-                markdown_memo=rendered_pages,
-                previous=lambda path: (out / path).read_bytes(),
-                locations=locations,
-                digests=page_digests,
-                reuse=reuse,
-                theme_key=key_of_theme,
-                feed_memo=feed_memo,
+            done = run_pass(
+                plan,
+                previous,
+                staging,
+                jobs=options.jobs,
+                indexer=indexer,
+                search_setup=f"{pagefind}\0{settings.language}",
             )
             count = staging.commit(
-                finish=(lambda _: _wait_for(indexer)) if indexer else None,
-                finished=indexed,
+                finish=(lambda _: _wait_for(indexer)) if indexer else None, finished=done.indexed
             )
         finally:
             if indexer:
                 indexer.stop()
-    if not settings.url:
-        warnings.append(
-            Problem(
-                SETTINGS_FILE,
-                None,
-                "no site URL: the feeds link to pages relative to their own address, and "
-                "sitemap.xml and canonical links were left out",
-                "set 'url:' in briefing.yaml (or pass --base-url) to the address the site is "
-                "published at: feeds then carry absolute links, which every feed reader "
-                "follows, and search engines get a sitemap and canonical links",
-                level="warning",
-            )
-        )
+    summary = _summary(site, settings, search)
     with stage("save cache"):
-        cache.save_articles()
-        cache.save_parsed_yaml()
-        cache.save_rendered_pages(rendered_pages)
-        cache.save_quotes(linked.checked)
-        cache.save_feed_html(linked.feed_html)
-        cache.save_quote_locations(linked.locations)
-        cache.record_build(
-            fingerprint,
-            out,
+        cache.save(out, _record(fingerprint, summary, staging.sizes, done, checked))
+    return _result(summary, count, started)
+
+
+def _fingerprint(root: Path, options: BuildOptions, pagefind: Path | None) -> str:
+    """A hash of every input, the code and the options that change the output (whether
+    Pagefind is there does too: search or "unavailable")."""
+    with stage("hash the inputs"):
+        return input_fingerprint(
+            root,
+            [root / "seeds", root / "content", root / "themes"],
+            [root / SETTINGS_FILE],
             {
-                "topics": len(site.topics),
-                "sources": len(site.sources),
-                "tags": len(site.tags),
-                "warnings": [asdict(w) for w in warnings],
-                "url": settings.url,
+                "drafts": options.drafts,
+                "base_url": options.base_url,
+                "default_url": options.default_url,
+                "epoch": source_date_epoch(),
+                "pagefind": pagefind,
+                "search": options.search,
             },
-            staging.sizes,
-            linked.page_keys,
-            search_bundles,
-            linked.page_digests,
         )
+
+
+def _plan(
+    root: Path, site: Site, settings: Settings, checked: Checked, cache: BuildCache, search: str
+) -> Plan:
+    """The plan of the checked site, with the theme's templates and static files."""
+    dirs = theme_dirs(root, settings.theme)
+    return make_plan(
+        site,
+        checked.linked,
+        settings,
+        make_environment(dirs, cache.folder_for_templates()),
+        theme_key=theme_key(dirs),
+        static=theme_static(dirs),
+        site_date=source_date_epoch() or newest_date(site) or PartialDate(1970, 1, 1),
+        search=search,
+    )
+
+
+def _summary(site: Site, settings: Settings, search: str) -> dict[str, Any]:
+    """Counts, warnings and the site's address: what a skipped build reports again."""
+    warnings = [unavailable_warning()] if search == "unavailable" else []
+    if not settings.url:
+        warnings.append(NO_URL_WARNING)
+    return {
+        "topics": len(site.topics),
+        "sources": len(site.sources),
+        "tags": len(site.tags),
+        "warnings": [asdict(w) for w in warnings],
+        "url": settings.url,
+    }
+
+
+def _record(
+    fingerprint: str,
+    summary: dict[str, Any],
+    files: dict[str, int],
+    done: PassResult,
+    checked: Checked,
+) -> BuildRecord:
+    return BuildRecord(
+        fingerprint=fingerprint,
+        summary=summary,
+        files=files,
+        keys=done.keys,
+        search=done.search,
+        digests=done.digests,
+        feed_html=done.feed_html,
+        markdown=checked.markdown,
+        quotes=checked.quotes,
+    )
+
+
+def _result(
+    summary: dict[str, Any], count: int, started: float, *, skipped: bool = False
+) -> BuildResult:
     return BuildResult(
-        topics=len(site.topics),
-        sources=len(site.sources),
-        tags=len(site.tags),
+        topics=summary["topics"],
+        sources=summary["sources"],
+        tags=summary["tags"],
         files_written=count,
         seconds=time.perf_counter() - started,
-        warnings=tuple(warnings),
-        url=settings.url,
+        warnings=tuple(Problem(**w) for w in summary["warnings"]),
+        skipped=skipped,
+        url=summary.get("url"),
         stages=take(),
     )
+
+
+NO_URL_WARNING = Problem(
+    SETTINGS_FILE,
+    None,
+    "no site URL: the feeds link to pages relative to their own address, and "
+    "sitemap.xml and canonical links were left out",
+    "set 'url:' in briefing.yaml (or pass --base-url) to the address the site is "
+    "published at: feeds then carry absolute links, which every feed reader "
+    "follows, and search engines get a sitemap and canonical links",
+    level="warning",
+)
 
 
 def _wait_for(indexer: Indexer) -> None:
     with stage("wait for the search index"):
         indexer.finish()
+
+
+def newest_date(site: Site) -> PartialDate | None:
+    """The most recent date in the content: the site's date when SOURCE_DATE_EPOCH is unset."""
+    dates = [d for t in site.topics for d in (t.date, t.updated) if d]
+    dates += [s.date for s in site.sources if s.date]
+    dates += [e.date for e in site.events]
+    return max(dates, key=lambda d: d.sort_key) if dates else None
 
 
 def source_date_epoch() -> PartialDate | None:

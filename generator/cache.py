@@ -12,15 +12,17 @@ import json
 import os
 import pickle
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .extract import CleanRequest, clean_request
 from .inputs import parse_yaml
+from .markdown import Rendered
 from .models import CleanedArticle
 from .parallel import parallel_map
+from .resolve import QuoteRecord
 
 CACHE_DIR = ".briefing-cache"
 _CODE_DIR = Path(__file__).resolve().parent
@@ -39,6 +41,37 @@ _FEED_HTML = "feed-html.json"
 _PARSED_YAML = "parsed-yaml.pickle"
 _RENDERED = "rendered-pages.pickle"
 _LOCATIONS = "quote-locations.json"
+
+
+@dataclass(frozen=True)
+class PreviousBuild:
+    """What the last build into the same output left that this one may reuse (all empty
+    when there was none, the cache is off, or the output is gone). Read-only."""
+
+    files: dict[str, int] = field(default_factory=dict)  # its files and their sizes
+    # output path -> (the key it was rendered from, its size): files still as written
+    outputs: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # search index folder -> (its key, its files and sizes): parts still intact
+    search: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # topic and tag page -> sha256
+    feed_html: dict[str, str] = field(default_factory=dict)  # key -> feed item HTML
+    markdown: dict[str, Rendered] = field(default_factory=dict)  # key -> rendered page
+    quotes: QuoteRecord = field(default_factory=QuoteRecord)
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """What a build leaves for the next one, saved in one call (see PreviousBuild)."""
+
+    fingerprint: str  # of every input, the code and the options
+    summary: dict[str, Any]  # counts and warnings, reported again by a skipped build
+    files: dict[str, int]
+    keys: dict[str, str]  # output path -> key
+    search: dict[str, str]  # search index folder -> key
+    digests: dict[str, str]
+    feed_html: dict[str, str]
+    markdown: dict[str, Rendered]
+    quotes: QuoteRecord
 
 
 @cache
@@ -200,6 +233,55 @@ class BuildCache:
             return None
         return self.folder
 
+    def previous(self, out: Path) -> PreviousBuild:
+        """What the last build into out left for this one."""
+        if not self.enabled or not out.is_dir():
+            return PreviousBuild(markdown=self._markdown(), quotes=self._quote_record())
+        return PreviousBuild(
+            files=self.previous_files(out),
+            outputs=self.reusable_pages(out),
+            search=self.reusable_search(out),
+            digests=self.page_digests(out),
+            feed_html=dict(self._read_json(_FEED_HTML)),
+            markdown=self._markdown(),
+            quotes=self._quote_record(),
+        )
+
+    def _markdown(self) -> dict[str, Rendered]:
+        loaded = self._read_pickle(_RENDERED)
+        self._rendered_before = set(loaded)
+        return loaded
+
+    def _quote_record(self) -> QuoteRecord:
+        return QuoteRecord(dict(self._read_json(_QUOTES)), dict(self._read_json(_LOCATIONS)))
+
+    def save(self, out: Path, record: BuildRecord) -> None:
+        """Keep what the next build needs: the cleaned articles and parsed YAML this build
+        used, its Markdown renderings, quotes, feed item HTML, and the manifest of its
+        output (each file written only when it changed)."""
+        if not self.enabled:
+            return
+        self._save_articles()
+        if self._parsed_changed:
+            self._write_pickle(_PARSED_YAML, self._parsed_used)
+        if set(record.markdown) != self._rendered_before:
+            self._write_pickle(_RENDERED, record.markdown)
+        # Checked quotes of earlier builds stay, so that an error survives a fixed-then-broken
+        # edit.
+        self._write_json_if_changed(_QUOTES, {**self._read_json(_QUOTES), **record.quotes.checked})
+        self._write_json_if_changed(_FEED_HTML, record.feed_html)
+        self._write_json_if_changed(_LOCATIONS, record.quotes.locations)
+        manifest = {
+            "fingerprint": record.fingerprint,
+            "output": str(out),
+            "files": record.files,
+            "summary": record.summary,
+            "page_keys": record.keys,
+            "search_bundles": record.search,
+            "page_digests": record.digests,
+        }
+        self._write(_MANIFEST, json.dumps(manifest).encode("utf-8"))
+
     def previous_files(self, out: Path) -> dict[str, int]:
         """The last build's files in out and their sizes ({} if it was not into out, or
         out is gone): a rebuild then updates out instead of writing all of it again."""
@@ -242,33 +324,6 @@ class BuildCache:
                 found[folder] = (key, files)
         return found
 
-    def record_build(
-        self,
-        fingerprint: str,
-        out: Path,
-        summary: dict[str, Any],
-        files: dict[str, int],
-        page_keys: dict[str, str] | None = None,
-        search_bundles: dict[str, str] | None = None,
-        page_digests: dict[str, str] | None = None,
-    ) -> None:
-        """Remember this build: its inputs' fingerprint, its output's files (path -> size)
-        and the key each reusable page was rendered from."""
-        if not self.enabled:
-            return
-        manifest = {
-            "fingerprint": fingerprint,
-            "output": str(out),
-            "files": files,
-            "summary": summary,
-            "page_keys": page_keys or {},
-            "search_bundles": search_bundles or {},
-            "page_digests": page_digests or {},
-        }
-        self._write(_MANIFEST, json.dumps(manifest).encode("utf-8"))
-
-    # -- cleaned articles -----------------------------------------------------------------
-
     def clean_all(self, requests: list[CleanRequest], jobs: int = 1) -> list[CleanedArticle]:
         """Clean requests, reusing cached results; misses run in `jobs` processes."""
         if self._articles is None:
@@ -305,22 +360,7 @@ class BuildCache:
         self._parsed_used[key] = self._parsed[key]
         return self._parsed[key]
 
-    def save_parsed_yaml(self) -> None:
-        if self.enabled and self._parsed_changed:
-            self._write_pickle(_PARSED_YAML, self._parsed_used)
-
-    def rendered_pages(self) -> dict[str, Any]:
-        """Markdown pages rendered by the last build, by key (see render_markdown); the
-        build adds its own and saves the ones it used."""
-        loaded = self._read_pickle(_RENDERED)
-        self._rendered_before = set(loaded)
-        return loaded
-
-    def save_rendered_pages(self, memo: dict[str, Any]) -> None:
-        if self.enabled and set(memo) != self._rendered_before:
-            self._write_pickle(_RENDERED, memo)
-
-    def save_articles(self) -> None:
+    def _save_articles(self) -> None:
         """Keep the articles this build used (so deleted sources do not pile up), rewriting
         only the buckets whose articles are not exactly the ones kept already."""
         if not (self.enabled and self._used):
@@ -334,31 +374,6 @@ class BuildCache:
         for bucket, articles in used.items():
             if set(articles) != read[bucket]:
                 self._write_pickle(_articles_file(bucket), articles)
-
-    def quotes(self) -> dict[str, list[str]]:
-        """The last build's verified quotes: 'source\\0passage' -> [file sha256, passage]
-        (a copy: the one read stays as it was, to tell whether anything changed)."""
-        return dict(self._read_json(_QUOTES))
-
-    def save_quotes(self, checked: dict[str, list[str]]) -> None:
-        # Keep what was checked before too, so an error survives a fixed-then-broken edit.
-        self._write_json_if_changed(_QUOTES, {**self._read_json(_QUOTES), **checked})
-
-    def feed_html(self) -> dict[str, str]:
-        """Feed item HTML of the last build, by a key of everything it was made from (a
-        copy, which the build adds to)."""
-        return dict(self._read_json(_FEED_HTML))
-
-    def quote_locations(self) -> dict[str, list[int]]:
-        """Where the last build found each quote: 'article hash\\0quote' -> [block, start,
-        end] (a copy)."""
-        return dict(self._read_json(_LOCATIONS))
-
-    def save_quote_locations(self, used: dict[str, list[int]]) -> None:
-        self._write_json_if_changed(_LOCATIONS, used)
-
-    def save_feed_html(self, used: dict[str, str]) -> None:
-        self._write_json_if_changed(_FEED_HTML, used)
 
     def _write_pickle(self, name: str, value: dict[str, Any]) -> None:
         """Write value pickled; the next build in this process gets it without unpickling

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from .config import Settings
 from .feeds import FeedInfo, FeedItem, FeedLinks, atom_feed, json_feed, rss_feed
@@ -143,47 +142,46 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def all_feeds(
-    site: Site,
-    settings: Settings,
-    linked: Linked,
-    plan: FeedPlan,
-    source_html: Callable[[Source, str], str],
-    site_date: PartialDate,
-    memo: dict[str, str],
-) -> dict[str, tuple[str, Callable[[], bytes]]]:
-    """The site's RSS, Atom and JSON feeds, and an RSS and Atom feed per tag, each holding
-    the newest settings.feed_items items: path -> (a key of everything the file is made
-    from, a function that makes it). memo holds feed HTML by key, made by this build's
-    workers or kept from the last build; what is missing is made here."""
+@dataclass(frozen=True)
+class FeedFile:
+    """One feed file: its format, what feed it is, its items (their HTML is looked up by
+    the keys in html_keys when the file is made) and its date."""
+
+    path: str
+    format: str  # "rss", "atom" or "json"
+    info: FeedInfo
+    items: tuple[FeedItem, ...]
+    updated: PartialDate
+
+
+_MAKERS: dict[str, Callable[..., bytes]] = {"rss": rss_feed, "atom": atom_feed, "json": json_feed}
+
+HtmlKeys = dict[str, tuple[tuple[str, str], ...]]  # item key -> ((up, key of its HTML), ...)
+
+
+def html_keys(site: Site, linked: Linked, plan: FeedPlan, page_keys: dict[str, str]) -> HtmlKeys:
+    """The key of each carried item's HTML, for each kind of folder it is needed in: a
+    topic's is its rendered Markdown, a source's what its page key covers."""
     links = plan.links
     topics = {f"topic/{t.slug}": t for t in site.topics}
     sources = {f"source/{s.id}": s for s in site.sources}
-
-    html_keys: dict[str, list[str]] = {}  # item key -> keys of its HTML
-
-    def content(key: str, up: str) -> tuple[str, str]:
+    keys: HtmlKeys = {}
+    for key, ups in plan.selected.items():
         if key in topics:
             topic = topics[key]
             html = linked.rendered[topic.path].html
-            memo_key = _key(f"{links.page('', topic.url_path)}\0{up}\0{html}")
-            if memo_key not in memo:
-                memo[memo_key] = links.html(html, topic.url_path, up)
+            link = links.page("", topic.url_path)
+            keys[key] = tuple((up, _key(f"{link}\0{up}\0{html}")) for up in ups)
         else:
-            source = sources[key]
-            memo_key = plan.source_key(source, linked.page_keys, up)
-            if memo_key not in memo:
-                memo[memo_key] = source_html(source, up)
-        linked.feed_html[memo_key] = memo[memo_key]
-        html_keys.setdefault(key, []).append(memo_key)
-        return up, memo[memo_key]
+            keys[key] = tuple((up, plan.source_key(sources[key], page_keys, up)) for up in ups)
+    return keys
 
-    # Render and rewrite links once per item that some feed carries, not once per feed.
-    carried = {i.key: i for i in [*plan.newest, *(i for t in plan.by_tag.values() for i in t)]}
-    with_html = {
-        key: replace(carried[key], html=tuple(content(key, up) for up in ups))
-        for key, ups in plan.selected.items()
-    }
+
+def feed_files(
+    site: Site, settings: Settings, plan: FeedPlan, keys: HtmlKeys, site_date: PartialDate
+) -> list[tuple[FeedFile, str]]:
+    """The site's RSS, Atom and JSON feeds, and an RSS and Atom feed per tag, each holding
+    the newest settings.feed_items items, with a key of everything each is made from."""
     info = FeedInfo(
         title=settings.title,
         description=settings.description,
@@ -192,30 +190,13 @@ def all_feeds(
         language=settings.language,
         author=settings.author,
     )
-    files: dict[str, tuple[str, Callable[[], bytes]]] = {}
-
-    # What each item shows, once: an item is in up to one feed per tag.
-    described_items: dict[str, str] = {}
-
-    def described(item: FeedItem) -> str:
-        text = described_items.get(item.key)
-        if text is None:
-            text = described_items[item.key] = repr(
-                (replace(item, html=()), html_keys.get(item.key))
-            )
-        return text
-
-    def add(path: str, make: Callable[..., bytes], *args: Any) -> None:
-        info, chosen = args[0], args[1]
-        key = repr((make.__name__, info, [described(i) for i in chosen], args[2:]))
-        files[path] = (key, lambda: make(*args))
-
-    latest = [with_html[item.key] for item in plan.newest]
-    add("feed.xml", rss_feed, info, latest, links, site_date)
-    add("atom.xml", atom_feed, info, latest, links, site_date)
-    add("feed.json", json_feed, info, latest, links)
+    files = [
+        FeedFile("feed.xml", "rss", info, tuple(plan.newest), site_date),
+        FeedFile("atom.xml", "atom", info, tuple(plan.newest), site_date),
+        FeedFile("feed.json", "json", info, tuple(plan.newest), site_date),
+    ]
     for tag in site.tags:
-        tagged = [with_html[item.key] for item in plan.by_tag.get(tag.slug, [])]
+        tagged = tuple(plan.by_tag.get(tag.slug, []))
         tag_info = FeedInfo(
             title=f"{settings.title}: {tag.name}",
             description=f"Topics and sources tagged {tag.name}.",
@@ -226,9 +207,40 @@ def all_feeds(
         )
         dates = [i.updated for i in tagged if i.updated]
         newest = max(dates, key=lambda d: d.sort_key, default=site_date)
-        add(f"{tag_info.folder}feed.xml", rss_feed, tag_info, tagged, links, newest)
-        add(f"{tag_info.folder}atom.xml", atom_feed, tag_info, tagged, links, newest)
-    return files
+        files.append(FeedFile(f"{tag_info.folder}feed.xml", "rss", tag_info, tagged, newest))
+        files.append(FeedFile(f"{tag_info.folder}atom.xml", "atom", tag_info, tagged, newest))
+    # What each item shows, described once: an item is in up to one feed per tag.
+    described = {key: repr((item, keys[key])) for key, item in _carried(plan).items()}
+    return [
+        (
+            file,
+            repr(
+                (
+                    file.format,
+                    file.info,
+                    [described[i.key] for i in file.items],
+                    plan.links,
+                    file.updated if file.format != "json" else None,
+                )
+            ),
+        )
+        for file in files
+    ]
+
+
+def _carried(plan: FeedPlan) -> dict[str, FeedItem]:
+    return {i.key: i for i in [*plan.newest, *(i for t in plan.by_tag.values() for i in t)]}
+
+
+def make_feed(file: FeedFile, links: FeedLinks, keys: HtmlKeys, html: dict[str, str]) -> bytes:
+    """The feed's bytes; html holds each item's HTML by the key in keys."""
+    items = [
+        replace(item, html=tuple((up, html[key]) for up, key in keys[item.key]))
+        for item in file.items
+    ]
+    if file.format == "json":
+        return json_feed(file.info, items, links)
+    return _MAKERS[file.format](file.info, items, links, file.updated)
 
 
 def _by_tag(items: list[Candidate], limit: int) -> dict[str, list[Candidate]]:

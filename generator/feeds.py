@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,6 +118,16 @@ class FeedLinks:
         return _rewrite_links(html, _STAND_IN + url_path, relative)
 
 
+# Characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): a
+# source or topic may contain them, and one would make the whole feed unwritable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """text without the characters XML cannot hold."""
+    return _NOT_XML.sub("", text)
+
+
 def _datetime(date: PartialDate) -> dt.datetime:
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
@@ -155,13 +166,13 @@ def _generator(info: FeedInfo, links: FeedLinks, updated: PartialDate) -> FeedGe
     fg = FeedGenerator()
     fg.load_extension("dc")
     fg.id(guid(links.identity, f"feed/{info.folder}"))
-    fg.title(info.title)
+    fg.title(xml_text(info.title))
     fg.language(info.language)
     fg.generator("Briefing")
     fg.updated(_datetime(updated))
     fg.lastBuildDate(_datetime(updated))
     if info.author:
-        fg.author({"name": info.author})
+        fg.author({"name": xml_text(info.author)})
     return fg
 
 
@@ -181,7 +192,7 @@ def _add_entries(
         entry = fg.add_entry()
         entry.id(guid(links.identity, item.key))
         entry.guid(guid(links.identity, item.key), permalink=False)
-        entry.title(item.title)
+        entry.title(xml_text(item.title))
         entry.link(href=links.page(info.folder, item.url_path), rel="alternate")
         if atom:
             entry.updated(_datetime(item.updated or updated))
@@ -189,15 +200,15 @@ def _add_entries(
             entry.published(_datetime(item.published))
         if item.author:
             if atom:
-                entry.author({"name": item.author})
+                entry.author({"name": xml_text(item.author)})
             else:
-                entry.dc.dc_creator(item.author)
+                entry.dc.dc_creator(xml_text(item.author))
         for slug, name in item.tags:
-            entry.category(term=slug, label=name)
+            entry.category(term=xml_text(slug), label=xml_text(name))
         # RSS readers treat <description> as HTML, so the plain-text summary is escaped.
-        entry.summary(str(escape(item.summary or item.title)), type="html")
+        entry.summary(xml_text(str(escape(item.summary or item.title))), type="html")
         html = item.html_for(links.up(info.folder))
-        entry.content(html, type="html" if atom else "CDATA")
+        entry.content(xml_text(html), type="html" if atom else "CDATA")
 
 
 def rss_feed(
@@ -205,7 +216,7 @@ def rss_feed(
 ) -> bytes:
     fg = _generator(info, links, updated)
     # RSS readers treat the channel's <description> as HTML, so escape it.
-    fg.description(str(escape(info.description)))
+    fg.description(xml_text(str(escape(info.description))))
     # feedgen takes the RSS <link> from the last link added, so the page comes after self.
     fg.link(href=links.file(info.folder, "feed.xml"), rel="self")
     fg.link(href=links.page(info.folder, info.home_path), rel="alternate")
@@ -217,7 +228,7 @@ def atom_feed(
     info: FeedInfo, items: list[FeedItem], links: FeedLinks, updated: PartialDate
 ) -> bytes:
     fg = _generator(info, links, updated)
-    fg.subtitle(info.description)  # Atom text: the XML writer escapes it, once
+    fg.subtitle(xml_text(info.description))  # Atom text: the XML writer escapes it, once
     fg.link(href=links.file(info.folder, "atom.xml"), rel="self")
     fg.link(href=links.page(info.folder, info.home_path), rel="alternate")
     _add_entries(fg, items, info, links, updated, atom=True)

@@ -66,14 +66,6 @@ def _inside(folder: str, path: str) -> str:
     return f"{folder}/{path}"
 
 
-def _static_files(src: Path) -> Iterator[tuple[str, bytes]]:
-    """The files under a theme's static folder (but hidden ones): relative path, bytes."""
-    for path in sorted(src.rglob("*")):
-        relative = path.relative_to(src)
-        if path.is_file() and not any(p.startswith(".") for p in relative.parts):
-            yield relative.as_posix(), path.read_bytes()
-
-
 class StagingFolder:
     """A fresh folder beside the output, written file by file and swapped in by commit().
 
@@ -81,11 +73,11 @@ class StagingFolder:
     output folder itself is only touched by the swap.
     """
 
-    def __init__(self, out: Path, static_dirs: list[Path]):
+    def __init__(self, out: Path):
         with stage("create the staging folder"):
-            self._create(out, static_dirs)
+            self._create(out)
 
-    def _create(self, out: Path, static_dirs: list[Path]) -> None:
+    def _create(self, out: Path) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
@@ -94,13 +86,6 @@ class StagingFolder:
         # Every file of the new site and its size, kept as it is written (the cache records
         # them; walking the finished tree again cost a quarter of a second on 3,000 files).
         self.sizes: dict[str, int] = {}
-        # static_dirs go lowest priority first: the default theme, then the site's theme.
-        static: dict[str, bytes] = {}
-        for folder in static_dirs:
-            if folder.is_dir():
-                static.update((f"static/{p}", data) for p, data in _static_files(folder))
-        for path, data in static.items():
-            self.write(path, data)
 
     def _claim(self, path: str) -> None:
         if path in self._written:
@@ -189,11 +174,11 @@ class OutputUpdate(StagingFolder):
     size does not match is not trusted and is written again).
     """
 
-    def __init__(self, out: Path, static_dirs: list[Path], previous: dict[str, int]):
+    def __init__(self, out: Path, previous: dict[str, int]):
         self.previous = previous
         self._new: set[str] = set()  # files in the temporary folder, to move into out
         self._farms: Path | None = None
-        super().__init__(out, static_dirs)
+        super().__init__(out)
 
     def write(self, path: str, data: bytes) -> None:
         if self.previous.get(path) == len(data):
@@ -336,32 +321,15 @@ def _signals_held() -> Iterator[None]:
 
 
 @contextmanager
-def staged_output(
-    out: Path, static_dirs: list[Path], previous: dict[str, int] | None = None
-) -> Iterator[StagingFolder]:
+def staged_output(out: Path, previous: dict[str, int] | None = None) -> Iterator[StagingFolder]:
     """A StagingFolder (or, with the previous build's files, an OutputUpdate) that is
     removed, leaving the output as it was, on any error or Ctrl-C."""
-    staging = (
-        OutputUpdate(out, static_dirs, previous) if previous else StagingFolder(out, static_dirs)
-    )
+    staging = OutputUpdate(out, previous) if previous else StagingFolder(out)
     try:
         yield staging
     except BaseException:
         staging.discard()
         raise
-
-
-def write_site(
-    files: dict[str, bytes],
-    static_dirs: list[Path],
-    out: Path,
-    finish: Callable[[Path], None] | None = None,
-) -> int:
-    """Write files (and static assets) to out atomically; return the number of files."""
-    with staged_output(out, static_dirs) as staging:
-        for path in sorted(files):
-            staging.write(path, files[path])
-        return staging.commit(finish)
 
 
 def _swap(staging: Path, out: Path) -> None:

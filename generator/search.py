@@ -142,7 +142,11 @@ class SearchSchedule:
     def keys_page(path: str) -> bool:
         """Whether a page's bytes go into a part's key: topic and tag pages (source pages
         are keyed by what they are made from, see source_keys)."""
-        return path.count("/") == 2 and path.startswith(("topics/", "tags/"))
+        return (
+            path.count("/") == 2
+            and path.startswith(("topics/", "tags/"))
+            and path.endswith("/index.html")
+        )
 
     def page_written(self, path: str, data: bytes) -> None:
         """A topic or tag page goes into its part, keyed by its bytes: a tag page that lists

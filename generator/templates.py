@@ -43,6 +43,21 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
     return dirs
 
 
+def theme_static(dirs: list[Path]) -> dict[str, bytes]:
+    """The themes' static files (but hidden ones) by output path: the site's theme's files
+    override the default theme's."""
+    found: dict[str, bytes] = {}
+    for theme in reversed(dirs):
+        folder = theme / "static"
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if path.is_file() and not any(p.startswith(".") for p in relative.parts):
+                found[f"static/{relative.as_posix()}"] = path.read_bytes()
+    return found
+
+
 @pass_context
 def _url(context: Context, target: str) -> str:
     """Relative link from the page being rendered to another output path.

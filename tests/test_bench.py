@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator import build
-from generator.render import PARALLEL_MIN_SOURCES
+from generator.schedule import PARALLEL_MIN_SOURCES
 
 from .conftest import ROOT, tree_digest
 

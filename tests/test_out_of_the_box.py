@@ -37,10 +37,14 @@ def readme_command(containing: str) -> str:
 
 @pytest.fixture
 def fresh_clone(tmp_path: Path) -> Path:
-    """The committed project as a clone has it: every tracked file, nothing built."""
+    """The project as a clone has it: every file git tracks (or would: not ignored), and
+    nothing built or cached."""
     clone = tmp_path / "clone"
     listed = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     ).stdout.decode()
     for name in filter(None, listed.split("\0")):
         if (ROOT / name).is_file():

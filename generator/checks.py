@@ -1,0 +1,130 @@
+"""Check the loaded site before anything is written: render its Markdown, verify every
+quote and wikilink, refuse reserved URLs, and (once the plan is made) colliding output
+paths. Every problem of a run is reported together, before any output folder exists."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from .cache import code_fingerprint
+from .config import Settings
+from .markdown import Lookup, Rendered, make_markdown, render_page
+from .models import BuildError, Event, Page, Problem, Site
+from .pagekeys import key_of
+from .resolve import Linked, QuoteRecord, resolve
+
+RESERVED_PAGE_SLUGS = frozenset(
+    {"topics", "sources", "tags", "static", "search", "timeline", "pagefind"}
+)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The checked site: its resolved links, and what the next build may reuse of the work
+    (the quote record, and each Markdown page's rendering by a key of what it read)."""
+
+    linked: Linked
+    quotes: QuoteRecord
+    markdown: dict[str, Rendered]
+
+
+def check_site(
+    site: Site,
+    settings: Settings,
+    quotes: QuoteRecord | None = None,
+    markdown: dict[str, Rendered] | None = None,
+) -> Checked:
+    """Render and resolve every Markdown page; raise BuildError listing every problem.
+
+    quotes and markdown are the last build's (see Checked): pages whose key is found in
+    markdown are not rendered again."""
+    rendered, used = render_markdown(site, settings, markdown or {})
+    linked, record, problems = resolve(site, rendered, quotes)
+    problems += reserved_slugs(site)
+    if problems:
+        raise BuildError(problems)
+    return Checked(linked, record, used)
+
+
+def render_markdown(
+    site: Site, settings: Settings, memo: dict[str, Rendered]
+) -> tuple[list[Rendered], dict[str, Rendered]]:
+    """Every Markdown page rendered (or taken from memo, keyed by everything its rendering
+    reads: its own text, and the names and addresses of what it may refer to); and this
+    build's renderings by key."""
+    md = make_markdown(allow_raw_html=settings.allow_raw_html)
+    pages = list(site.topics) + list(site.pages)
+    if site.timeline:
+        pages.append(site.timeline)
+    lookup = Lookup.build(site.sources, pages)
+    documents = ([site.home] if site.home else []) + pages
+    known = {page.path: page for page in documents}
+    shared = key_of((code_fingerprint(), settings.allow_raw_html, lookup.digest()))
+    rendered = []
+    used: dict[str, Rendered] = {}
+    for page in documents:
+        events = _events_of(site, page)
+        key = key_of((shared, page, page.url_path, events))
+        found = memo.get(key)
+        if found is None:
+            found = render_page(md, page, page.url_path, lookup, events)
+        else:  # the same values, but the objects of this build (linked pages may differ)
+            found = _relinked(found, page, known, events)
+        used[key] = found
+        rendered.append(found)
+    return rendered, used
+
+
+def _events_of(site: Site, page: Page) -> tuple[Event, ...]:
+    """The timeline events a page shows: all on the timeline, its own on a topic."""
+    if page is site.timeline:
+        return site.events
+    if page.section == "topics":
+        return tuple(e for e in site.events if page.slug in e.topics)
+    return ()
+
+
+def _relinked(
+    found: Rendered, page: Page, known: dict[str, Page], events: tuple[Event, ...]
+) -> Rendered:
+    """A remembered rendering pointing at this build's pages and events."""
+    return Rendered(
+        page,
+        found.html,
+        tuple(replace(c, page=page) for c in found.citations),
+        tuple(known.get(p.path, p) for p in found.links),
+        found.problems,
+        tuple((event, html) for event, (_, html) in zip(events, found.events, strict=True)),
+    )
+
+
+def reserved_slugs(site: Site) -> list[Problem]:
+    """Plain pages live at the top level, where the site's own sections are."""
+    return [
+        Problem(
+            page.path,
+            None,
+            f"the URL {page.slug}/ is reserved",
+            "rename the file or set another 'slug:'",
+        )
+        for page in site.pages
+        if page.slug in RESERVED_PAGE_SLUGS
+    ]
+
+
+def check_paths(paths: list[str]) -> None:
+    """Refuse a plan in which two outputs want one path."""
+    twice = sorted(path for path, count in Counter(paths).items() if count > 1)
+    if twice:
+        raise BuildError(
+            [
+                Problem(
+                    path,
+                    None,
+                    "two pages of the site want this output path",
+                    "rename one of them (slug, tag or file name)",
+                )
+                for path in twice
+            ]
+        )

@@ -1,0 +1,225 @@
+"""The build plan: every file of the site as a record (its path, the kind of output that
+renders it, what it is rendered from, and the key of all of that), made from the checked
+site before anything is rendered. Whether a record is kept from the last build or
+rendered again is decided in one place, schedule.py, by comparing keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from jinja2 import Environment
+
+from .cache import code_fingerprint
+from .config import Settings
+from .feedplan import FeedPlan, feed_files, html_keys
+from .feeds import FeedLinks, normalise_base_url
+from .models import Page, PartialDate, Site, Source
+from .pagekeys import PageKeys
+from .pages import RenderContext, newest
+from .pagination import paginate
+from .resolve import Linked, graph_data
+from .search import SearchPlan
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site. key stands for everything it is rendered from (None: it is
+    rendered on every build, and the writer keeps the old file if the bytes are equal);
+    subject is what its kind's render function is given; date is its sitemap date."""
+
+    path: str
+    kind: str
+    key: str | None
+    subject: Any = None
+    date: PartialDate | None = None
+
+
+@dataclass(frozen=True)
+class FeedHtml:
+    """An item's HTML for feeds up (see FeedLinks.up) from the site's root."""
+
+    page: Page | Source
+    up: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one build makes, and what rendering it needs."""
+
+    outputs: tuple[Output, ...]
+    context: RenderContext
+    search: SearchPlan
+    search_keys: dict[str, str]  # source id -> a key of its page's searchable content
+    feed_html: dict[str, FeedHtml]  # key -> the feed item HTML the feeds need
+    shared: str  # a key of what every page shows (theme, code, settings, navigation, ...)
+
+    @property
+    def paths(self) -> list[str]:
+        return [output.path for output in self.outputs]
+
+
+def make_plan(
+    site: Site,
+    linked: Linked,
+    settings: Settings,
+    env: Environment,
+    *,
+    theme_key: str,
+    static: dict[str, bytes],
+    site_date: PartialDate,
+    search: str,
+) -> Plan:
+    """The plan of the whole site. theme_key stands for the templates and static files
+    (static: output path -> bytes); search is "available", "unavailable" or "off"."""
+    base_url = normalise_base_url(settings.url) if settings.url else None
+    search_plan = SearchPlan.make(
+        [s.id for s in site.sources], settings.search_shard_size, [t.slug for t in site.topics]
+    )
+    context = RenderContext(
+        env=env,
+        site=site,
+        linked=linked,
+        settings=settings,
+        base_url=base_url,
+        site_date=site_date,
+        search=search,
+        search_parts=tuple(search_plan.merged),
+        feed_links=FeedLinks.make(base_url, settings.title),
+    )
+    # Everything every page shares: a change here renders them all again.
+    shared = (
+        theme_key,
+        code_fingerprint(),
+        settings,
+        [(item.title, item.path) for item in context.nav],
+        site_date,
+        search,
+    )
+    keys = PageKeys.make(site, linked, shared)
+    outputs = [Output(path, "bytes", _hash(data), data) for path, data in static.items()]
+    outputs += _source_outputs(site, context, keys)
+    outputs += _page_outputs(site, context, keys)
+    outputs += _tag_outputs(site, context, keys)
+    outputs += _site_files(site, linked, keys)
+    feeds = FeedPlan.make(site, settings, context.tags_of, context.feed_links)
+    page_keys = {o.path: o.key for o in outputs if o.kind == "source" and o.key}
+    item_keys = html_keys(site, linked, feeds, page_keys)
+    context = replace(context, html_keys=item_keys)
+    for file, key in feed_files(site, settings, feeds, item_keys, site_date):
+        outputs.append(Output(file.path, "feed", _hash(f"{keys.shared}\0{key}"), file))
+    if base_url:
+        outputs.append(_sitemap(outputs, keys.shared, base_url))
+    return Plan(
+        outputs=tuple(outputs),
+        context=context,
+        search=search_plan,
+        search_keys={
+            source.id: keys.search(
+                source, linked.passages.get(source.id, []), context.tags_of(source.tags)
+            )
+            for source in site.sources
+        },
+        feed_html=_feed_html(site, feeds, item_keys),
+        shared=keys.shared,
+    )
+
+
+def _source_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
+    """Each source's original file, its page and the page showing its original text."""
+    outputs = []
+    for source in site.sources:
+        passages = context.linked.passages.get(source.id, [])
+        key = keys.source(source, passages, context.tags_of(source.tags))
+        outputs += [
+            Output(source.raw_path, "bytes", source.raw_sha256, source.raw),
+            Output(source.url_path, "source", key, source, source.date),
+            Output(source.original_path, "original", key, source, source.date),
+        ]
+    return outputs
+
+
+def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
+    """The home page, the topic pages and their index, the sources index in pages."""
+    linked = context.linked
+    outputs = [
+        Output("index.html", "home", None, None, context.site_date),
+        Output("topics/index.html", "topics", None, None, newest(_topic_dates(site.topics))),
+    ]
+    for topic in site.topics:
+        shows = keys.topic_shows(
+            topic,
+            context.tags_of(topic.tags),
+            context.cited(topic),
+            linked.backlinks.get(topic.path, []),
+            linked.related.get(topic.path, []),
+        )
+        key = keys.keyed("topic.html", shows)
+        outputs.append(Output(topic.url_path, "topic", key, topic, topic.updated or topic.date))
+    for listing in paginate(site.sources, context.settings.sources_per_page, "sources/"):
+        cited_in = {s.id: linked.cited_in.get(s.id, []) for s in listing.items}
+        key = keys.keyed("sources.html", keys.sources_list_shows(listing, cited_in))
+        date = newest([s.date for s in listing.items])
+        outputs.append(Output(listing.path, "sources", key, listing, date))
+    return outputs
+
+
+def _topic_dates(topics: tuple[Page, ...]) -> list[PartialDate | None]:
+    return [t.updated or t.date for t in topics]
+
+
+def _tag_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
+    """The tag index; each tag's page, its sources in pages (each page is given the tag
+    with only its own sources, so that an edit renders again only the page listing the
+    edited source); the timeline, the plain pages and the search page."""
+    outputs = [Output("tags/index.html", "tags", None, None, context.site_date)]
+    for tag in site.tags:
+        folder = tag.url_path[: -len("index.html")]
+        for listing in paginate(tag.sources, context.settings.sources_per_page, folder):
+            on_page = replace(tag, sources=listing.items)
+            dates = [s.date for s in listing.items]
+            if listing.number == 1:
+                dates += _topic_dates(tag.topics)
+            key = keys.keyed("tag.html", (keys.tag_shows(on_page), listing.shown()))
+            outputs.append(Output(listing.path, "tag", key, (on_page, listing), newest(dates)))
+    if site.timeline:
+        date = newest([e.date for e in site.events])
+        outputs.append(Output(site.timeline.url_path, "timeline", None, site.timeline, date))
+    for plain in site.pages:
+        outputs.append(Output(plain.url_path, "page", None, plain, plain.updated or plain.date))
+    if context.search != "off":
+        outputs.append(Output("search/index.html", "search", None))
+    return outputs
+
+
+def _site_files(site: Site, linked: Linked, keys: PageKeys) -> list[Output]:
+    """404.html, graph.json (keyed by its compact JSON), robots.txt and .nojekyll."""
+    graph = graph_data(site, linked)
+    compact = json.dumps(graph, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return [
+        Output("404.html", "404", None),
+        Output("graph.json", "graph", _hash(compact), graph),
+        Output("robots.txt", "robots", None),
+        Output(".nojekyll", "bytes", _hash(b""), b""),
+    ]
+
+
+def _sitemap(outputs: list[Output], shared: str, base_url: str) -> Output:
+    """The sitemap lists every page and its date: kept when none of them changed."""
+    dates = {o.path: o.date for o in outputs if o.path.endswith("index.html")}
+    isos = {p: d.iso if d else "" for p, d in dates.items()}
+    dated = "\n".join(f"{p}\0{isos[p]}" for p in sorted(isos))
+    return Output("sitemap.xml", "sitemap", _hash(f"{shared}\0{base_url}\0{dated}"), dates)
+
+
+def _feed_html(site: Site, feeds: FeedPlan, keys: dict[str, Any]) -> dict[str, FeedHtml]:
+    """Every feed item HTML the feeds carry, by key."""
+    pages: dict[str, Page | Source] = {f"topic/{t.slug}": t for t in site.topics}
+    pages.update((f"source/{s.id}", s) for s in site.sources)
+    return {key: FeedHtml(pages[item], up) for item, ups in keys.items() for up, key in ups}
+
+
+def _hash(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()

@@ -1,0 +1,223 @@
+"""One pass over the plan: decide per output whether the last build's file is kept or it is
+rendered again (the one place that compares keys), render the stale ones (the source pages
+in worker processes where that pays), hand every file to the writer, and index each part
+of the search as soon as its pages are written, so that Pagefind runs beside the build."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from .cache import PreviousBuild
+from .models import Page, Source
+from .output import StagingFolder
+from .pages import RENDERERS, RenderContext, feed_renderer, source_feed_html, topic_feed_html
+from .parallel import forked
+from .plan import Output, Plan
+from .search import Bundle, Indexer, SearchSchedule
+from .timings import stage
+
+# Below this many sources, forking workers costs more than rendering in one process.
+PARALLEL_MIN_SOURCES = 200
+# The outputs rendered by the workers (with the feed HTML of their source).
+SOURCE_KINDS = ("source", "original")
+# The outputs made last, from the feed HTML the others' rendering made.
+LATE_KINDS = ("feed", "sitemap")
+
+
+@dataclass(frozen=True)
+class PassResult:
+    """What the pass made that the next build may reuse."""
+
+    keys: dict[str, str]  # output path -> key
+    digests: dict[str, str]  # topic and tag page -> sha256 of its bytes
+    feed_html: dict[str, str]  # key -> feed item HTML the feeds carry
+    search: dict[str, str]  # search index folder -> key
+    indexed: list[str]  # search index folders written by this build
+
+
+def stale_outputs(plan: Plan, previous: PreviousBuild) -> set[str]:
+    """The paths of the outputs to render: those without a key, or whose key differs from
+    the one the last build's file (still intact) was rendered from."""
+    return {
+        output.path
+        for output in plan.outputs
+        if output.key is None or previous.outputs.get(output.path, ("",))[0] != output.key
+    }
+
+
+def run_pass(
+    plan: Plan,
+    previous: PreviousBuild,
+    staging: StagingFolder,
+    *,
+    jobs: int,
+    indexer: Indexer | None,
+    search_setup: str,
+) -> PassResult:
+    """Render and write the plan's stale outputs, keep the others, index the search."""
+    stale = stale_outputs(plan, previous)
+    searched = _Searching(plan, previous, staging, indexer, search_setup)
+    html = {k: v for k, v in previous.feed_html.items() if k in plan.feed_html}
+    sources = _SourceChunks(plan, stale, html, searched, jobs)
+    renderers = {**RENDERERS, "feed": feed_renderer(html)}
+    ctx = plan.context
+    # The workers start on the source pages; meanwhile this process renders the other
+    # pages (a core would otherwise wait), then collects what the workers made. Without
+    # workers the source pages come first, so that Pagefind indexes their shards while
+    # this process renders the rest.
+    with forked(sources.render, sources.chunks, sources.workers) as results:
+        if sources.workers == 1:
+            sources.collect(results)
+        with stage("home, topic, index, tag and other pages"):
+            for output in plan.outputs:
+                late = output.kind in LATE_KINDS
+                if late or (output.kind in SOURCE_KINDS and output.path in stale):
+                    continue
+                _one(output, ctx, renderers, stale, previous, staging, searched)
+        if sources.workers > 1:
+            sources.collect(results)
+    searched.finish()
+    with stage("feeds and sitemap"):
+        for key, item in plan.feed_html.items():
+            if key not in html:
+                html[key] = _feed_item_html(ctx, item.page, item.up)
+        for output in plan.outputs:
+            if output.kind in LATE_KINDS:
+                _one(output, ctx, renderers, stale, previous, staging, searched)
+    return PassResult(
+        keys={o.path: o.key for o in plan.outputs if o.key},
+        digests=searched.schedule.digests,
+        feed_html=html,
+        search=searched.bundles,
+        indexed=searched.indexed,
+    )
+
+
+def _one(
+    output: Output,
+    ctx: RenderContext,
+    renderers: dict[str, Callable[[RenderContext, str, object], bytes]],
+    stale: set[str],
+    previous: PreviousBuild,
+    staging: StagingFolder,
+    searched: _Searching,
+) -> None:
+    """Keep or render one output, and tell the search index about it."""
+    if output.path in stale:
+        data = renderers[output.kind](ctx, output.path, output.subject)
+        staging.write(output.path, data)
+        searched.schedule.page_written(output.path, data)
+    else:
+        staging.reuse(output.path, previous.outputs[output.path][1])
+        searched.schedule.page_kept(output.path, lambda: (staging.out / output.path).read_bytes())
+    if output.kind == "topic" and output is searched.last_topic:
+        searched.schedule.topics_done()
+
+
+def _feed_item_html(ctx: RenderContext, page: Page | Source, up: str) -> str:
+    if isinstance(page, Page):
+        return topic_feed_html(ctx, page, up)
+    return source_feed_html(ctx, page, up)
+
+
+class _Searching:
+    """The search index of one pass: which part each page goes into, and Pagefind indexing
+    each part, in the background, once its pages are written (or keeping the last build's
+    part when its key is unchanged)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        previous: PreviousBuild,
+        staging: StagingFolder,
+        indexer: Indexer | None,
+        setup: str,
+    ):
+        self.previous, self.staging, self.indexer = previous, staging, indexer
+        self.bundles: dict[str, str] = {}  # folder -> key, for the next build
+        self.indexed: list[str] = []  # folders Pagefind writes in this build
+        self.schedule = SearchSchedule(
+            plan.search, self.index if indexer else None, setup, previous.digests
+        )
+        self.schedule.source_keys.update(plan.search_keys)
+        topics = [o for o in plan.outputs if o.kind == "topic"]
+        self.last_topic = topics[-1] if topics else None
+
+    def index(self, bundles: list[Bundle]) -> None:
+        """Keep the last build's index parts whose pages' searchable content is unchanged;
+        index the others in the background."""
+        assert self.indexer is not None
+        for bundle in bundles:
+            self.bundles[bundle.folder] = bundle.key
+            previous = self.previous.search.get(bundle.folder)
+            if previous and previous[0] == bundle.key:
+                for path, size in previous[1].items():
+                    self.staging.reuse(path, size)
+            else:
+                self.indexed.append(bundle.folder)
+                site = self.staging.search_site(bundle.pages, bundle.folder)
+                self.indexer.add(site, self.staging.path / bundle.folder, bundle)
+
+    def finish(self) -> None:
+        if self.last_topic is None:
+            self.schedule.topics_done()
+        self.schedule.finish()
+
+
+class _SourceChunks:
+    """The stale source pages in chunks, shard by shard, and rendering a chunk: its pages,
+    written with the writer (a worker's copy of it, which the writer then adopts), and the
+    feed HTML of its sources that the feeds carry and the last build did not make."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        stale: set[str],
+        html: dict[str, str],
+        searched: _Searching,
+        jobs: int,
+    ):
+        self.ctx, self.html, self.searched = plan.context, html, searched
+        self.staging = searched.staging
+        by_source: dict[str, list[Output]] = {}
+        for output in plan.outputs:
+            if output.kind in SOURCE_KINDS and output.path in stale:
+                by_source.setdefault(output.subject.id, []).append(output)
+        self.outputs = by_source
+        self.missing: dict[str, list[tuple[str, str]]] = {}  # source id -> (key, up)
+        for key, item in plan.feed_html.items():
+            if key not in html and not isinstance(item.page, Page):
+                self.missing.setdefault(item.page.id, []).append((key, item.up))
+        to_render = [s for s in plan.context.site.sources if s.id in by_source]
+        self.count = len(to_render)
+        self.workers = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
+        size = max(1, -(-len(to_render) // (self.workers * 4)))
+        self.chunks = searched.schedule.chunks(to_render, size)
+
+    def render(self, chunk: list[Source]) -> dict[str, str]:
+        """Render a chunk's pages (in a worker, or here); return the feed HTML it made."""
+        made = {}
+        for source in chunk:
+            for key, up in self.missing.get(source.id, []):
+                made[key] = source_feed_html(self.ctx, source, up)
+            for output in self.outputs[source.id]:
+                data = RENDERERS[output.kind](self.ctx, output.path, output.subject)
+                self.staging.write(output.path, data)
+        return made
+
+    def collect(self, results: Iterator[dict[str, str]]) -> None:
+        """Take in the chunks' pages and feed HTML, and index each search shard once its
+        pages are all written."""
+        with stage(
+            f"source pages ({self.count} of {len(self.ctx.site.sources)} rendered; the rest "
+            "of the wait for the workers)"
+        ):
+            for number, made in enumerate(results):
+                self.html.update(made)
+                if self.workers > 1:
+                    self.staging.adopt(
+                        [o.path for s in self.chunks[number] for o in self.outputs[s.id]]
+                    )
+                self.searched.schedule.chunk_done(number)
+            self.searched.schedule.chunk_done(len(self.chunks))
