@@ -1,6 +1,9 @@
 """Briefing: a static briefing-site generator.
 
-The public API is build(): load and check everything in memory, then write it at once.
+The public API is build(). A build is a pipeline, each stage a module: load (sources.py,
+content.py), link (site.py), check (checks.py), plan (plan.py), render and write
+(schedule.py, pages.py, output.py), index (search.py), record (cache.py). Everything is
+loaded and checked in memory before any output folder is made.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """The build cache (.briefing-cache/, git-ignored): skip a build whose inputs did not change,
-and reuse cleaned articles whose raw text did not change.
+reuse cleaned articles whose raw text did not change, and hand each build what the last
+one left (PreviousBuild, read in one call) and keep what it leaves (BuildRecord, saved in
+one call). Nothing else in the build knows about the cache.
 
 Everything is keyed by content hashes, the generator's own code and the build options, so
 a stale entry can only be missed, never used. A damaged cache is ignored and rewritten.
@@ -238,10 +240,10 @@ class BuildCache:
         if not self.enabled or not out.is_dir():
             return PreviousBuild(markdown=self._markdown(), quotes=self._quote_record())
         return PreviousBuild(
-            files=self.previous_files(out),
-            outputs=self.reusable_pages(out),
-            search=self.reusable_search(out),
-            digests=self.page_digests(out),
+            files=self._previous_files(out),
+            outputs=self._reusable_pages(out),
+            search=self._reusable_search(out),
+            digests=self._page_digests(out),
             feed_html=dict(self._read_json(_FEED_HTML)),
             markdown=self._markdown(),
             quotes=self._quote_record(),
@@ -282,7 +284,7 @@ class BuildCache:
         }
         self._write(_MANIFEST, json.dumps(manifest).encode("utf-8"))
 
-    def previous_files(self, out: Path) -> dict[str, int]:
+    def _previous_files(self, out: Path) -> dict[str, int]:
         """The last build's files in out and their sizes ({} if it was not into out, or
         out is gone): a rebuild then updates out instead of writing all of it again."""
         if not out.is_dir():
@@ -290,7 +292,7 @@ class BuildCache:
         files = self._manifest_for(out).get("files", {})
         return files if isinstance(files, dict) else {}
 
-    def reusable_pages(self, out: Path) -> dict[str, tuple[str, int]]:
+    def _reusable_pages(self, out: Path) -> dict[str, tuple[str, int]]:
         """Pages of the last build into out that are still there as written: path -> the
         key of everything they were rendered from."""
         manifest = self._manifest_for(out)
@@ -302,13 +304,13 @@ class BuildCache:
                 reusable[path] = (key, size)
         return reusable
 
-    def page_digests(self, out: Path) -> dict[str, str]:
+    def _page_digests(self, out: Path) -> dict[str, str]:
         """The sha256 of the last build's topic and tag pages in out (for the keys of the
         search index parts); a page is only trusted if reusable_pages() keeps it."""
         digests = self._manifest_for(out).get("page_digests", {})
         return digests if isinstance(digests, dict) else {}
 
-    def reusable_search(self, out: Path) -> dict[str, tuple[str, dict[str, int]]]:
+    def _reusable_search(self, out: Path) -> dict[str, tuple[str, dict[str, int]]]:
         """The last build's search index parts still intact in out: folder -> (key, the
         folder's files and sizes)."""
         manifest = self._manifest_for(out)
