@@ -1,0 +1,114 @@
+"""The build plan: given the site before and after an edit, the records a rebuild renders
+again are exactly those whose inputs differ."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator import load_site
+from generator.cache import PreviousBuild
+from generator.checks import check_site
+from generator.models import PartialDate
+from generator.plan import Plan, make_plan
+from generator.schedule import stale_outputs
+from generator.templates import make_environment, theme_dirs
+
+from .conftest import edit
+
+
+def plan_of(project: Path) -> Plan:
+    """The plan of the project as it is now (no cache, a fixed site date)."""
+    settings, site = load_site(project, base_url="https://example.org/briefing/")
+    checked = check_site(site, settings)
+    env = make_environment(theme_dirs(project, settings.theme))
+    return make_plan(
+        site,
+        checked.linked,
+        settings,
+        env,
+        theme_key="theme",
+        static={},
+        site_date=PartialDate(2026, 11, 26),
+        search="off",
+    )
+
+
+def stale_after(project: Path, change: object) -> set[str]:
+    """The keyed records a rebuild after change(project) renders again."""
+    before = plan_of(project)
+    change(project)  # type: ignore[operator]
+    after = plan_of(project)
+    previous = PreviousBuild(outputs={o.path: (o.key, 0) for o in before.outputs if o.key})
+    keyed = {o.path for o in after.outputs if o.key}
+    return stale_outputs(after, previous) & keyed
+
+
+def test_the_same_inputs_make_the_same_keys(project: Path) -> None:
+    assert stale_after(project, lambda _: None) == set()
+
+
+def test_a_topic_edit_that_changes_no_citation_leaves_source_pages_alone(project: Path) -> None:
+    def reword(project: Path) -> None:
+        edit(
+            project / "content/topics/taiwan.md",
+            "Only two of the five sources mention Taiwan",
+            "Just two of the five sources mention Taiwan",
+        )
+
+    stale = stale_after(project, reword)
+    assert not [p for p in stale if p.startswith("sources/")], stale
+    # The topic, the pages showing it (they may show any of its fields: a theme decides),
+    # and the feeds carrying its text.
+    linked, site = plan_of(project).context.linked, plan_of(project).context.site
+    taiwan = next(t for t in site.topics if t.slug == "taiwan")
+    showing = {
+        t.url_path
+        for t in site.topics
+        if taiwan in linked.related.get(t.path, []) + linked.backlinks.get(t.path, [])
+    }
+    tagged = {tag.url_path for tag in site.tags if taiwan in tag.topics}
+    feeds = {"feed.xml", "atom.xml", "feed.json"}
+    feeds |= {
+        f"tags/{tag.slug}/{name}"
+        for tag in site.tags
+        if taiwan in tag.topics
+        for name in ("feed.xml", "atom.xml")
+    }
+    assert stale == {taiwan.url_path} | showing | tagged | feeds
+
+
+def test_a_changed_quote_makes_its_source_page_stale(project: Path) -> None:
+    def shorten_quote(project: Path) -> None:
+        edit(
+            project / "content/topics/taiwan.md",
+            '"China has avoided criticizing or labelling the war as an invasion."',
+            '"China has avoided criticizing or labelling the war"',
+        )
+
+    stale = stale_after(project, shorten_quote)
+    quoted = "sources/blinken-meets-wang-yi/"
+    assert {quoted + "index.html", quoted + "original/index.html"} <= stale
+    assert "topics/taiwan/index.html" in stale
+    others = {p for p in stale if p.startswith("sources/") and not p.startswith(quoted)}
+    assert not others, others
+    assert quoted + "original.txt" not in stale, "the original file did not change"
+
+
+def test_an_edited_source_renders_its_pages_and_the_lists_showing_it(project: Path) -> None:
+    def retitle(project: Path) -> None:
+        edit(
+            project / "seeds/sources.yaml",
+            'title: "Blinken Meets China’s Wang Yi to Warn China from Aiding Russia"',
+            'title: "Blinken meets Wang Yi"',
+        )
+
+    stale = stale_after(project, retitle)
+    source = "sources/blinken-meets-wang-yi/"
+    assert {source + "index.html", source + "original/index.html", "sources/index.html"} <= stale
+    assert source + "original.txt" not in stale
+    other_sources = {
+        p for p in stale if p.startswith("sources/") and p.count("/") > 1 and source not in p
+    }
+    assert not other_sources, other_sources
+    # Topics citing it list its title in their Sources list.
+    assert "topics/taiwan/index.html" in stale
