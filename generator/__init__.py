@@ -30,7 +30,7 @@ from .output import check_output_dir, staged_output
 from .parallel import default_jobs
 from .plan import Plan, make_plan
 from .schedule import PassResult, run_pass
-from .search import Indexer, pagefind_binary, unavailable_warning
+from .search import Bundle, Indexer, pagefind_binary, unavailable_warning
 from .site import link_site
 from .sources import load_sources
 from .templates import make_environment, theme_dirs, theme_static
@@ -120,7 +120,7 @@ def build(
     root = root.resolve()
     out = (out or root / "output").resolve()
     with _young_objects_collected_only():
-        return _build(root, out, options, BuildCache(root, enabled=use_cache))
+        return _build(root, out, options, BuildCache(root, enabled=use_cache))[0]
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,20 @@ class BuildOptions:
     default_url: str | None
     search: bool
     jobs: int
+    # Index the search parts whose pages changed only after the build (serve): until
+    # then, the last build's parts stay in the output.
+    search_later: bool = False
+
+
+@dataclass(frozen=True)
+class DeferredSearch:
+    """The search index parts a build left to index after it (serve's builds), and the
+    record to save once they are in the output."""
+
+    bundles: tuple[Bundle, ...]
+    binary: Path
+    language: str
+    record: BuildRecord
 
 
 @contextmanager
@@ -149,8 +163,11 @@ def _young_objects_collected_only() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _build(root: Path, out: Path, options: BuildOptions, cache: BuildCache) -> BuildResult:
-    """load, link, check, plan, render and write, index, record."""
+def _build(
+    root: Path, out: Path, options: BuildOptions, cache: BuildCache
+) -> tuple[BuildResult, DeferredSearch | None]:
+    """load, link, check, plan, render and write, index, record; and, with
+    options.search_later, the search index parts still to index."""
     started, _ = time.perf_counter(), take()
     check_output_dir(out, root)
     pagefind = pagefind_binary()
@@ -158,7 +175,7 @@ def _build(root: Path, out: Path, options: BuildOptions, cache: BuildCache) -> B
     with stage("check for changes"):
         summary = cache.unchanged_build(fingerprint, out)
     if summary is not None:
-        return _result(summary, 0, started, skipped=True)
+        return _result(summary, 0, started, skipped=True), None
     settings, site = load_site(
         root,
         drafts=options.drafts,
@@ -176,8 +193,11 @@ def _build(root: Path, out: Path, options: BuildOptions, cache: BuildCache) -> B
     with stage("plan"):
         plan = _plan(root, site, settings, checked, cache, search)
         check_paths(plan.paths)
+    later = options.search_later and search == "available"
     indexer = (
-        Indexer(pagefind, settings.language, options.jobs) if pagefind and search != "off" else None
+        Indexer(pagefind, settings.language, options.jobs)
+        if pagefind and search != "off" and not later
+        else None
     )
     with staged_output(out, previous.files) as staging:
         try:
@@ -188,6 +208,7 @@ def _build(root: Path, out: Path, options: BuildOptions, cache: BuildCache) -> B
                 jobs=options.jobs,
                 indexer=indexer,
                 search_setup=f"{pagefind}\0{settings.language}",
+                defer_search=later,
             )
             count = staging.commit(
                 finish=(lambda _: _wait_for(indexer)) if indexer else None, finished=done.indexed
@@ -196,9 +217,14 @@ def _build(root: Path, out: Path, options: BuildOptions, cache: BuildCache) -> B
             if indexer:
                 indexer.stop()
     summary = _summary(site, settings, search)
+    record = _record(fingerprint, summary, staging.sizes, done, checked)
     with stage("save cache"):
-        cache.save(out, _record(fingerprint, summary, staging.sizes, done, checked))
-    return _result(summary, count, started)
+        # A build whose search index is not caught up is not one a later build may skip.
+        cache.save(out, replace(record, fingerprint="") if done.deferred else record)
+    late = None
+    if done.deferred and pagefind:
+        late = DeferredSearch(done.deferred, pagefind, settings.language, record)
+    return _result(summary, count, started), late
 
 
 def _fingerprint(root: Path, options: BuildOptions, pagefind: Path | None) -> str:

@@ -273,6 +273,13 @@ class BuildCache:
         self._write_json_if_changed(_QUOTES, {**self._read_json(_QUOTES), **record.quotes.checked})
         self._write_json_if_changed(_FEED_HTML, record.feed_html)
         self._write_json_if_changed(_LOCATIONS, record.quotes.locations)
+        self.save_manifest(out, record)
+
+    def save_manifest(self, out: Path, record: BuildRecord) -> None:
+        """Record the build's output, its keys and the fingerprint of its inputs (for the
+        whole-build skip)."""
+        if not self.enabled:
+            return
         manifest = {
             "fingerprint": record.fingerprint,
             "output": str(out),

@@ -7,9 +7,9 @@ import os
 import shutil
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import BuildResult, __version__, build
 from .cache import clear as clear_cache
@@ -218,17 +218,43 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command != "serve":
         try:
-            return EXIT_OK if _build_and_report(root, out, args) else EXIT_CONTENT_ERROR
+            built = _build_and_report(out, args, lambda: build(root, out, **_options(args)))
+            return EXIT_OK if built else EXIT_CONTENT_ERROR
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
-    watched = [root / name for name in ("seeds", "content", "themes", SETTINGS_FILE)]
-    said: set[str] = set()
+    return _serve(root, out, args)
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    """build()'s options from the command line."""
+    return {
+        "drafts": args.drafts,
+        "base_url": args.base_url,
+        "jobs": args.jobs,
+        "search": not args.no_search,
+    }
+
+
+def _serve(root: Path, out: Path, args: argparse.Namespace) -> int:
+    """Serve the site and rebuild it on every change; the site's address, unless one is
+    set, is the preview's own."""
+    from . import BuildOptions
+    from .live import LiveSite  # threads and the preview server: only for this command
+    from .parallel import default_jobs
+    from .serve import serve
+
+    live: LiveSite | None = None
+    said = False
 
     def preview_build(address: str) -> bool:
-        """A build whose site address, unless one is set, is the preview's own."""
-        built = _build_and_report(root, out, args, default_url=address)
-        if built and built.url == address and address not in said and not args.quiet:
-            said.add(address)
+        nonlocal live, said
+        if live is None:
+            jobs = args.jobs or default_jobs()
+            options = BuildOptions(args.drafts, args.base_url, address, not args.no_search, jobs)
+            live = LiveSite(root, out, options, report=print_problems)
+        built = _build_and_report(out, args, live.rebuild)
+        if built and built.url == address and not (said or args.quiet):
+            said = True
             print(
                 f"no 'url:' in {SETTINGS_FILE}: the preview uses its own address, {address}, "
                 "as the site's URL (in feeds, sitemap.xml and canonical links)",
@@ -236,13 +262,15 @@ def main(argv: list[str] | None = None) -> int:
             )
         return built is not None
 
+    watched = [root / name for name in ("seeds", "content", "themes", SETTINGS_FILE)]
     try:
-        from .serve import serve  # http.server and threads: only for this command
-
         serve(out, watched, preview_build, host=args.host, port=args.port)
     except OSError as err:
         print(f"cannot serve on {args.host}:{args.port}: {err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if live:
+            live.close()
     return EXIT_OK
 
 
@@ -265,19 +293,11 @@ def _extract(path: Path, parser: argparse.ArgumentParser) -> int:
 
 
 def _build_and_report(
-    root: Path, out: Path, args: argparse.Namespace, default_url: str | None = None
+    out: Path, args: argparse.Namespace, run: Callable[[], BuildResult]
 ) -> BuildResult | None:
-    """Build once and print the outcome; the result, None on failure."""
+    """Build once with run() and print the outcome; the result, None on failure."""
     try:
-        result = build(
-            root,
-            out,
-            drafts=args.drafts,
-            base_url=args.base_url,
-            jobs=args.jobs,
-            search=not args.no_search,
-            default_url=default_url,
-        )
+        result = run()
     except BuildError as err:
         errors = [p for p in err.problems if p.level == "error"]
         print_problems(err.problems)

@@ -244,6 +244,36 @@ class OutputUpdate(StagingFolder):
             shutil.rmtree(self._farms, ignore_errors=True)
 
 
+def search_farm(out: Path, pages: tuple[str, ...]) -> Path:
+    """A temporary folder beside out holding hard links to these pages of out (copies
+    where links are impossible), for the search indexer to read."""
+    farm = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-search-", dir=out.parent))
+    for page in pages:
+        target = farm / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(_inside(str(out), page), target)
+        except OSError:
+            shutil.copyfile(_inside(str(out), page), target)
+    return farm
+
+
+def install_folder(out: Path, folder: str, made: Path) -> dict[str, int]:
+    """Put the files of made (a search index part) into out/folder, the part's entry file
+    last, then remove the old part's files: a reader's search finds the old part or the new
+    one whole, never a mix, at every moment. Returns the new files and sizes, by path."""
+    target = Path(_inside(str(out), folder))
+    new = sorted(_files_under(made), key=lambda name: name == "pagefind-entry.json")
+    with _signals_held():
+        for name in new:
+            destination = target / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(made / name, destination)
+        for name in sorted(_files_under(target) - set(new)):
+            (target / name).unlink()
+    return {f"{folder}/{name}": (target / name).stat().st_size for name in new}
+
+
 def _files_under(folder: Path) -> set[str]:
     """Every file below folder, as a relative path with forward slashes; like os.walk, a
     link to a folder is not followed (nor counted) and an unreadable folder is skipped.

@@ -34,6 +34,7 @@ class PassResult:
     feed_html: dict[str, str]  # key -> feed item HTML the feeds carry
     search: dict[str, str]  # search index folder -> key
     indexed: list[str]  # search index folders written by this build
+    deferred: tuple[Bundle, ...] = ()  # parts left as they were, to index after the build
 
 
 def stale_outputs(plan: Plan, previous: PreviousBuild) -> set[str]:
@@ -54,10 +55,12 @@ def run_pass(
     jobs: int,
     indexer: Indexer | None,
     search_setup: str,
+    defer_search: bool = False,
 ) -> PassResult:
-    """Render and write the plan's stale outputs, keep the others, index the search."""
+    """Render and write the plan's stale outputs, keep the others, index the search (or,
+    with defer_search, keep the last build's parts and say which to index afterwards)."""
     stale = stale_outputs(plan, previous)
-    searched = _Searching(plan, previous, staging, indexer, search_setup)
+    searched = _Searching(plan, previous, staging, indexer, search_setup, defer_search)
     html = {k: v for k, v in previous.feed_html.items() if k in plan.feed_html}
     sources = _SourceChunks(plan, stale, html, searched, jobs)
     renderers = {**RENDERERS, "feed": feed_renderer(html)}
@@ -91,6 +94,7 @@ def run_pass(
         feed_html=html,
         search=searched.bundles,
         indexed=searched.indexed,
+        deferred=tuple(searched.deferred),
     )
 
 
@@ -133,12 +137,15 @@ class _Searching:
         staging: StagingFolder,
         indexer: Indexer | None,
         setup: str,
+        defer: bool = False,
     ):
         self.previous, self.staging, self.indexer = previous, staging, indexer
+        self.defer = defer
         self.bundles: dict[str, str] = {}  # folder -> key, for the next build
         self.indexed: list[str] = []  # folders Pagefind writes in this build
+        self.deferred: list[Bundle] = []  # parts to index after this build
         self.schedule = SearchSchedule(
-            plan.search, self.index if indexer else None, setup, previous.digests
+            plan.search, self.index if indexer or defer else None, setup, previous.digests
         )
         self.schedule.source_keys.update(plan.search_keys)
         topics = [o for o in plan.outputs if o.kind == "topic"]
@@ -146,18 +153,28 @@ class _Searching:
 
     def index(self, bundles: list[Bundle]) -> None:
         """Keep the last build's index parts whose pages' searchable content is unchanged;
-        index the others in the background."""
-        assert self.indexer is not None
+        index the others in the background (or, deferred, keep the last build's part as
+        it was, under its old key, until it is indexed after the build)."""
         for bundle in bundles:
-            self.bundles[bundle.folder] = bundle.key
             previous = self.previous.search.get(bundle.folder)
             if previous and previous[0] == bundle.key:
-                for path, size in previous[1].items():
-                    self.staging.reuse(path, size)
+                self._keep(bundle.folder, previous)
+            elif self.defer:
+                self.deferred.append(bundle)
+                if previous:
+                    self._keep(bundle.folder, previous)
             else:
+                assert self.indexer is not None
+                self.bundles[bundle.folder] = bundle.key
                 self.indexed.append(bundle.folder)
                 site = self.staging.search_site(bundle.pages, bundle.folder)
                 self.indexer.add(site, self.staging.path / bundle.folder, bundle)
+
+    def _keep(self, folder: str, previous: tuple[str, dict[str, int]]) -> None:
+        """The last build's part stays, with the key it was made from."""
+        self.bundles[folder] = previous[0]
+        for path, size in previous[1].items():
+            self.staging.reuse(path, size)
 
     def finish(self) -> None:
         if self.last_topic is None:
