@@ -132,9 +132,10 @@ class BuildOptions:
     default_url: str | None
     search: bool
     jobs: int
-    # Index the search parts whose pages changed only after the build (serve): until
-    # then, the last build's parts stay in the output.
-    search_later: bool = False
+    # serve's builds: something changed (no whole-build skip is tried), and the search
+    # parts whose pages changed are indexed after the build; until then, the last
+    # build's parts stay in the output.
+    live: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,13 +168,13 @@ def _build(
     root: Path, out: Path, options: BuildOptions, cache: BuildCache
 ) -> tuple[BuildResult, DeferredSearch | None]:
     """load, link, check, plan, render and write, index, record; and, with
-    options.search_later, the search index parts still to index."""
+    options.live, the search index parts still to index."""
     started, _ = time.perf_counter(), take()
     check_output_dir(out, root)
     pagefind = pagefind_binary()
-    fingerprint = _fingerprint(root, options, pagefind)
+    fingerprint = "" if options.live else _fingerprint(root, options, pagefind)
     with stage("check for changes"):
-        summary = cache.unchanged_build(fingerprint, out)
+        summary = cache.unchanged_build(fingerprint, out) if fingerprint else None
     if summary is not None:
         return _result(summary, 0, started, skipped=True), None
     settings, site = load_site(
@@ -193,7 +194,7 @@ def _build(
     with stage("plan"):
         plan = _plan(root, site, settings, checked, cache, search)
         check_paths(plan.paths)
-    later = options.search_later and search == "available"
+    later = options.live and search == "available"
     indexer = (
         Indexer(pagefind, settings.language, options.jobs)
         if pagefind and search != "off" and not later

@@ -31,7 +31,7 @@ class LiveSite:
         report: Callable[[list[Problem]], None] = lambda problems: None,
     ):
         self.root, self.out = root, out
-        self.options = replace(options, search_later=True)
+        self.options = replace(options, live=True)
         self.report = report  # told of a failed search index update
         self._thread: threading.Thread | None = None
         self._indexer: Indexer | None = None

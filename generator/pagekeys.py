@@ -119,20 +119,30 @@ class PageKeys:
             rendered.html,
             rendered.events,
             [(t.slug, t.name) for t in tags],
-            [
-                (
-                    entry.number,
-                    self.source_digests[entry.source.id],
-                    [
-                        (c.marker_id, c.number, c.quote, c.passage_id, c.source_id)
-                        for c in entry.citations
-                    ],
-                )
-                for entry in cited
-            ],
+            self.cited_shows(cited),
             [self.page_digest(p) for p in backlinks],
             [self.page_digest(p) for p in related],
         )
+
+    def cited_shows(self, cited: list[CitedSource]) -> list[Any]:
+        """What a page's Sources list shows: each source (by digest) and its citations."""
+        return [
+            (
+                entry.number,
+                self.source_digests[entry.source.id],
+                [
+                    (c.marker_id, c.number, c.quote, c.passage_id, c.source_id)
+                    for c in entry.citations
+                ],
+            )
+            for entry in cited
+        ]
+
+    def markdown_shows(self, page: Page, cited: list[CitedSource]) -> tuple[Any, ...]:
+        """What a page showing a Markdown page (home, plain page, timeline) shows of it:
+        the page, its rendering (and timeline events) and its Sources list."""
+        rendered = self.linked.rendered[page.path]
+        return (self.page_digest(page), rendered.html, rendered.events, self.cited_shows(cited))
 
     def sources_list_shows(
         self, listing: Pagination[Source], cited_in: dict[str, list[tuple[Page, int]]]

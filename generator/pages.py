@@ -43,6 +43,9 @@ class RenderContext:
     search_parts: tuple[str, ...]  # the index parts the search page merges
     feed_links: FeedLinks
     html_keys: HtmlKeys = field(default_factory=dict)  # see feedplan.html_keys
+    _tag_lists: dict[tuple[str, ...], list[Tag]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @cached_property
     def nav(self) -> tuple[NavItem, ...]:
@@ -74,8 +77,15 @@ class RenderContext:
         }
 
     def tags_of(self, names: tuple[str, ...]) -> list[Tag]:
-        slugs = dict.fromkeys(tag_slug(n) for n in names)
-        return [self.tags_by_slug[s] for s in slugs if s in self.tags_by_slug]
+        """The site's tags for names as written (made once for each spelling of a list:
+        most sources share a few)."""
+        found = self._tag_lists.get(names)
+        if found is None:
+            slugs = dict.fromkeys(tag_slug(n) for n in names)
+            found = self._tag_lists[names] = [
+                self.tags_by_slug[s] for s in slugs if s in self.tags_by_slug
+            ]
+        return found
 
     def canonical(self, path: str) -> str | None:
         return absolute_url(self.base_url, path) if self.base_url else None

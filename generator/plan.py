@@ -22,6 +22,7 @@ from .pages import RenderContext, newest
 from .pagination import paginate
 from .resolve import Linked, graph_data
 from .search import SearchPlan
+from .site import newest_first
 
 
 @dataclass(frozen=True)
@@ -144,9 +145,26 @@ def _source_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[
 def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
     """The home page, the topic pages and their index, the sources index in pages."""
     linked = context.linked
+    # The tags as they are named: lists of topics and events show each one's tags.
+    named = [(tag.slug, tag.name) for tag in site.tags]
+    topics = [keys.page_digest(t) for t in site.topics]
+    latest = newest_first(site.sources)[: context.settings.latest_sources_on_home]
+    home = (
+        keys.markdown_shows(site.home, context.cited(site.home)) if site.home else None,
+        topics,
+        [keys.source_digests[s.id] for s in latest],
+        len(site.sources),
+        named,
+    )
     outputs = [
-        Output("index.html", "home", None, None, context.site_date),
-        Output("topics/index.html", "topics", None, None, newest(_topic_dates(site.topics))),
+        Output("index.html", "home", keys.keyed("home.html", home), None, context.site_date),
+        Output(
+            "topics/index.html",
+            "topics",
+            keys.keyed("topics.html", (topics, named)),
+            None,
+            newest(_topic_dates(site.topics)),
+        ),
     ]
     for topic in site.topics:
         shows = keys.topic_shows(
@@ -174,7 +192,16 @@ def _tag_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Out
     """The tag index; each tag's page, its sources in pages (each page is given the tag
     with only its own sources, so that an edit renders again only the page listing the
     edited source); the timeline, the plain pages and the search page."""
-    outputs = [Output("tags/index.html", "tags", None, None, context.site_date)]
+    every_tag = [keys.tag_shows(tag) for tag in site.tags]
+    outputs = [
+        Output(
+            "tags/index.html",
+            "tags",
+            keys.keyed("tags.html", every_tag),
+            None,
+            context.site_date,
+        )
+    ]
     for tag in site.tags:
         folder = tag.url_path[: -len("index.html")]
         for listing in paginate(tag.sources, context.settings.sources_per_page, folder):
@@ -184,24 +211,30 @@ def _tag_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Out
                 dates += _topic_dates(tag.topics)
             key = keys.keyed("tag.html", (keys.tag_shows(on_page), listing.shown()))
             outputs.append(Output(listing.path, "tag", key, (on_page, listing), newest(dates)))
+    named = [(tag.slug, tag.name) for tag in site.tags]
     if site.timeline:
         date = newest([e.date for e in site.events])
-        outputs.append(Output(site.timeline.url_path, "timeline", None, site.timeline, date))
+        shows = (keys.markdown_shows(site.timeline, context.cited(site.timeline)), named)
+        key = keys.keyed("timeline.html", shows)
+        outputs.append(Output(site.timeline.url_path, "timeline", key, site.timeline, date))
     for plain in site.pages:
-        outputs.append(Output(plain.url_path, "page", None, plain, plain.updated or plain.date))
+        key = keys.keyed("page.html", keys.markdown_shows(plain, context.cited(plain)))
+        outputs.append(Output(plain.url_path, "page", key, plain, plain.updated or plain.date))
     if context.search != "off":
-        outputs.append(Output("search/index.html", "search", None))
+        key = keys.keyed("search.html", context.search_parts)
+        outputs.append(Output("search/index.html", "search", key))
     return outputs
 
 
 def _site_files(site: Site, linked: Linked, keys: PageKeys) -> list[Output]:
-    """404.html, graph.json (keyed by its compact JSON), robots.txt and .nojekyll."""
+    """404.html, graph.json (keyed by its compact JSON), robots.txt and .nojekyll (the
+    site's address is in every key: it is one of the settings)."""
     graph = graph_data(site, linked)
     compact = json.dumps(graph, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return [
-        Output("404.html", "404", None),
+        Output("404.html", "404", keys.keyed("404.html", ())),
         Output("graph.json", "graph", _hash(compact), graph),
-        Output("robots.txt", "robots", None),
+        Output("robots.txt", "robots", keys.keyed("robots.txt", ())),
         Output(".nojekyll", "bytes", _hash(b""), b""),
     ]
 
