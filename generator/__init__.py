@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache, BuildRecord, input_fingerprint, theme_key
+from .cache import BuildCache, BuildRecord, PreviousBuild, input_fingerprint, theme_key
 from .checks import Checked, check_paths, check_site
 from .config import SETTINGS_FILE, Settings, load_settings
 from .content import load_content, load_timeline
@@ -26,7 +26,7 @@ from .extract import CleanRequest, clean_articles
 from .feeds import normalise_base_url
 from .inputs import parse_yaml
 from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Problem, Site, Source
-from .output import check_output_dir, staged_output
+from .output import StagingFolder, check_output_dir, staged_output
 from .parallel import default_jobs
 from .plan import Plan, make_plan
 from .schedule import PassResult, run_pass
@@ -120,7 +120,7 @@ def build(
     root = root.resolve()
     out = (out or root / "output").resolve()
     with _young_objects_collected_only():
-        return _build(root, out, options, BuildCache(root, enabled=use_cache))[0]
+        return _build(root, out, options, BuildCache(root, enabled=use_cache)).result
 
 
 @dataclass(frozen=True)
@@ -164,11 +164,25 @@ def _young_objects_collected_only() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
+@dataclass(frozen=True)
+class Built:
+    """What _build() did: its result and, unless it was skipped, its record, and the search
+    index parts it left to index after it (serve's builds)."""
+
+    result: BuildResult
+    record: BuildRecord | None = None
+    deferred: DeferredSearch | None = None
+
+
 def _build(
-    root: Path, out: Path, options: BuildOptions, cache: BuildCache
-) -> tuple[BuildResult, DeferredSearch | None]:
-    """load, link, check, plan, render and write, index, record; and, with
-    options.live, the search index parts still to index."""
+    root: Path,
+    out: Path,
+    options: BuildOptions,
+    cache: BuildCache,
+    previous: PreviousBuild | None = None,
+) -> Built:
+    """load, link, check, plan, render and write, index, record. previous: what the last
+    build left, when the caller holds it (serve); else it is read from the cache."""
     started, _ = time.perf_counter(), take()
     check_output_dir(out, root)
     pagefind = pagefind_binary()
@@ -176,7 +190,32 @@ def _build(
     with stage("check for changes"):
         summary = cache.unchanged_build(fingerprint, out) if fingerprint else None
     if summary is not None:
-        return _result(summary, 0, started, skipped=True), None
+        return Built(_result(summary, 0, started, skipped=True))
+    settings, site = _load(root, options, cache)
+    if previous is None:
+        with stage("read the cache"):
+            previous = cache.previous(out)
+    with stage("markdown, citations and quotes"):
+        checked = check_site(site, settings, previous.quotes, previous.markdown)
+    search = "off" if not settings.search else "available" if pagefind else "unavailable"
+    with stage("plan"):
+        plan = _plan(root, site, settings, checked, cache, search)
+        check_paths(plan.paths)
+    with staged_output(out, previous.files) as staging:
+        done, count = _write(plan, previous, staging, options, pagefind, search)
+    summary = _summary(site, settings, search)
+    record = _record(fingerprint, summary, staging.sizes, done, checked)
+    if not options.live:
+        with stage("save cache"):
+            cache.save(out, record)
+    late = None
+    if done.deferred and pagefind:
+        late = DeferredSearch(done.deferred, pagefind, settings.language, record)
+    return Built(_result(summary, count, started), record, late)
+
+
+def _load(root: Path, options: BuildOptions, cache: BuildCache) -> tuple[Settings, Site]:
+    """Load and link the site, cleaning only what the cache does not hold."""
     settings, site = load_site(
         root,
         drafts=options.drafts,
@@ -185,47 +224,41 @@ def _build(
         clean_all=lambda requests: cache.clean_all(requests, options.jobs),
         parse=cache.parse_yaml,
     )
-    settings = replace(settings, search=settings.search and options.search)
-    with stage("read the cache"):
-        previous = cache.previous(out)
-    with stage("markdown, citations and quotes"):
-        checked = check_site(site, settings, previous.quotes, previous.markdown)
-    search = "off" if not settings.search else "available" if pagefind else "unavailable"
-    with stage("plan"):
-        plan = _plan(root, site, settings, checked, cache, search)
-        check_paths(plan.paths)
+    return replace(settings, search=settings.search and options.search), site
+
+
+def _write(
+    plan: Plan,
+    previous: PreviousBuild,
+    staging: StagingFolder,
+    options: BuildOptions,
+    pagefind: Path | None,
+    search: str,
+) -> tuple[PassResult, int]:
+    """Render the stale outputs into staging, index the search beside them (serve: after
+    the build), and put the new site in place; the pass's result and the file count."""
+    language = plan.context.settings.language
     later = options.live and search == "available"
-    indexer = (
-        Indexer(pagefind, settings.language, options.jobs)
-        if pagefind and search != "off" and not later
-        else None
-    )
-    with staged_output(out, previous.files) as staging:
-        try:
-            done = run_pass(
-                plan,
-                previous,
-                staging,
-                jobs=options.jobs,
-                indexer=indexer,
-                search_setup=f"{pagefind}\0{settings.language}",
-                defer_search=later,
-            )
-            count = staging.commit(
-                finish=(lambda _: _wait_for(indexer)) if indexer else None, finished=done.indexed
-            )
-        finally:
-            if indexer:
-                indexer.stop()
-    summary = _summary(site, settings, search)
-    record = _record(fingerprint, summary, staging.sizes, done, checked)
-    with stage("save cache"):
-        # A build whose search index is not caught up is not one a later build may skip.
-        cache.save(out, replace(record, fingerprint="") if done.deferred else record)
-    late = None
-    if done.deferred and pagefind:
-        late = DeferredSearch(done.deferred, pagefind, settings.language, record)
-    return _result(summary, count, started), late
+    indexer = None
+    if pagefind and search != "off" and not later:
+        indexer = Indexer(pagefind, language, options.jobs)
+    try:
+        done = run_pass(
+            plan,
+            previous,
+            staging,
+            jobs=options.jobs,
+            indexer=indexer,
+            search_setup=f"{pagefind}\0{language}",
+            defer_search=later,
+        )
+        count = staging.commit(
+            finish=(lambda _: _wait_for(indexer)) if indexer else None, finished=done.indexed
+        )
+    finally:
+        if indexer:
+            indexer.stop()
+    return done, count
 
 
 def _fingerprint(root: Path, options: BuildOptions, pagefind: Path | None) -> str:

@@ -1,8 +1,9 @@
-"""serve's builds, in one process: a rebuild puts the changed pages on disk first and
-brings the search index up to date after it, in the background, so that a writer never
-waits for Pagefind. Until a part of the index is made again, the output keeps its last
-complete version of that part: the search page may lag an edit by a moment, and is never
-broken."""
+"""serve's builds, in one process: a rebuild puts the changed pages on disk first; the
+search index of the pages that changed, and the cache, are brought up to date after it,
+in the background, so that a writer never waits for Pagefind. Until a part of the index
+is made again, the output keeps its last complete version of that part: the search page
+may lag an edit by a moment, and is never broken. What the last build left is kept in
+memory (this process wrote the output), not read back from the cache."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from . import BuildOptions, BuildResult, DeferredSearch, _build, _young_objects_collected_only
-from .cache import BuildCache
+from . import BuildOptions, BuildResult, Built, _build, _young_objects_collected_only
+from .cache import BuildCache, BuildRecord, PreviousBuild
 from .models import BuildError, Problem
 from .output import install_folder, search_farm
+from .resolve import QuoteRecord
 from .search import Indexer
 
 
@@ -33,29 +35,28 @@ class LiveSite:
         self.root, self.out = root, out
         self.options = replace(options, live=True)
         self.report = report  # told of a failed search index update
+        self._previous: PreviousBuild | None = None
         self._thread: threading.Thread | None = None
         self._indexer: Indexer | None = None
         self._stopped = threading.Event()
         self._installing = threading.Lock()
 
     def rebuild(self) -> BuildResult:
-        """Build what changed (raising BuildError as build() does); the search index of
-        the pages that changed is updated afterwards, in the background."""
+        """Build what changed (raising BuildError as build() does); the search index and
+        the cache are brought up to date afterwards, in the background."""
         self.close()
         cache = BuildCache(self.root)
         with _young_objects_collected_only():
-            result, late = _build(self.root, self.out, self.options, cache)
-        if late:
+            built = _build(self.root, self.out, self.options, cache, self._previous)
+        if built.record is not None:
+            self._previous = previous_from(built.record, self._previous)
             self._stopped.clear()
-            self._indexer = Indexer(late.binary, late.language, self.options.jobs)
-            self._thread = threading.Thread(
-                target=self._index, args=(late, cache, self._indexer), daemon=True
-            )
+            self._thread = threading.Thread(target=self._finish, args=(built, cache), daemon=True)
             self._thread.start()
-        return result
+        return built.result
 
     def wait(self) -> None:
-        """Wait until the search index is up to date."""
+        """Wait until the search index and the cache are up to date."""
         if self._thread:
             self._thread.join()
 
@@ -69,30 +70,67 @@ class LiveSite:
             self._thread.join()
             self._thread = self._indexer = None
 
-    def _index(self, late: DeferredSearch, cache: BuildCache, indexer: Indexer) -> None:
+    def _finish(self, built: Built, cache: BuildCache) -> None:
+        """Index the deferred search parts, move them in, then save the build's record."""
+        assert built.record is not None
+        record, late = built.record, built.deferred
         made = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-index-", dir=self.out.parent))
         farms: list[Path] = []
         try:
-            for bundle in late.bundles:
-                farms.append(search_farm(self.out, bundle.pages))
-                indexer.add(farms[-1], made / bundle.folder, bundle)
-            indexer.finish()
+            if late:
+                self._indexer = indexer = Indexer(late.binary, late.language, self.options.jobs)
+                for bundle in late.bundles:
+                    farms.append(search_farm(self.out, bundle.pages))
+                    indexer.add(farms[-1], made / bundle.folder, bundle)
+                indexer.finish()
             with self._installing:
-                if not self._stopped.is_set():
-                    self._install(late, cache, made)
+                if self._stopped.is_set():
+                    cache.save(self.out, record)  # the parts still as they were
+                    return
+                if late:
+                    record = self._install(record, [(b.folder, b.key) for b in late.bundles], made)
+                cache.save(self.out, record)
         except BuildError as err:
             if not self._stopped.is_set():
                 self.report(err.problems)
+            cache.save(self.out, record)
         finally:
             for folder in [made, *farms]:
                 shutil.rmtree(folder, ignore_errors=True)
 
-    def _install(self, late: DeferredSearch, cache: BuildCache, made: Path) -> None:
-        """Move the new parts into the output and record them: the build is then complete."""
-        files, search = dict(late.record.files), dict(late.record.search)
-        for bundle in late.bundles:
-            prefix = bundle.folder + "/"
+    def _install(
+        self, record: BuildRecord, parts: list[tuple[str, str]], made: Path
+    ) -> BuildRecord:
+        """Move the new parts into the output; the record of the build now complete."""
+        files, search = dict(record.files), dict(record.search)
+        for folder, key in parts:
+            prefix = folder + "/"
             files = {path: size for path, size in files.items() if not path.startswith(prefix)}
-            files.update(install_folder(self.out, bundle.folder, made / bundle.folder))
-            search[bundle.folder] = bundle.key
-        cache.save_manifest(self.out, replace(late.record, files=files, search=search))
+            files.update(install_folder(self.out, folder, made / folder))
+            search[folder] = key
+        record = replace(record, files=files, search=search)
+        self._previous = previous_from(record, self._previous)
+        return record
+
+
+def previous_from(record: BuildRecord, before: PreviousBuild | None) -> PreviousBuild:
+    """What a build left for the next, as the cache would hand it back (trusting that the
+    output is as this process wrote it)."""
+    files = record.files
+    parts: dict[str, dict[str, int]] = {}
+    for path, size in files.items():
+        parts.setdefault(path.split("/", 1)[0], {})[path] = size
+    checked = {**(before.quotes.checked if before else {}), **record.quotes.checked}
+    return PreviousBuild(
+        files=files,
+        outputs={path: (key, files[path]) for path, key in record.keys.items() if path in files},
+        search={
+            folder: (key, parts[folder])
+            for folder, key in record.search.items()
+            if parts.get(folder)
+        },
+        digests=record.digests,
+        feed_html=record.feed_html,
+        markdown=record.markdown,
+        quotes=QuoteRecord(checked, record.quotes.locations),
+    )
