@@ -272,6 +272,59 @@ def test_axe_finds_no_serious_violations(browser: Any, server: str, scheme: str)
     assert problems == [], "\n".join(problems)
 
 
+# Moderate and minor by axe's measure, but a screen-reader user lists landmarks and links by
+# name: two alike must be the same place. Best-practice rules, run explicitly.
+TELL_APART_RULES = [
+    "landmark-unique",
+    "landmark-complementary-is-top-level",
+    "identical-links-same-purpose",
+]
+
+
+TELL_APART_PAGES = {**PAGE_KINDS, "source-note": "sources/us-china-exchanging-blows/index.html"}
+
+
+@pytest.mark.parametrize("name", sorted(TELL_APART_PAGES))
+def test_landmarks_and_links_can_be_told_apart(browser: Any, server: str, name: str) -> None:
+    """No two landmarks or links share a name unless they are the same place, and no
+    complementary landmark hides inside another: violations and results axe leaves for
+    review both fail."""
+    watched = Watched(browser, server, viewport={"width": 1280, "height": 900})
+    page = watched.page
+    page.goto(server + TELL_APART_PAGES[name])
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async rules => await axe.run(document, {runOnly: {type: 'rule', values: rules}})",
+        TELL_APART_RULES,
+    )
+    watched.close()
+    ran = {
+        r["id"]
+        for kind in ("passes", "violations", "incomplete", "inapplicable")
+        for r in result[kind]
+    }
+    assert ran == set(TELL_APART_RULES)
+    problems = [
+        axe_message(rule, node)
+        for rule in result["violations"] + result["incomplete"]
+        for node in rule["nodes"]
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def axe_message(rule: dict[str, Any], node: dict[str, Any]) -> str:
+    """axe's own words for one failing element, with the elements it clashes with."""
+    related = [
+        item["html"]
+        for check in node["any"] + node["all"] + node["none"]
+        for item in check["relatedNodes"]
+        if item["html"] != node["html"]
+    ]
+    summary = " ".join((node.get("failureSummary") or "").split())
+    return f"{rule['id']} ({rule['impact']}): {node['html']} {summary} related: {related}"
+
+
 def test_paged_lists_are_accessible(
     browser: Any, server: str, site_root: Path, project: Path
 ) -> None:
