@@ -3,7 +3,9 @@
 The site is served from a subfolder of a local HTTP server (and opened from file://):
 readers follow citations to highlighted passages, search, read on a phone, and use the
 keyboard; axe-core finds no serious or critical accessibility violation in light or dark
-mode. Screenshots of every page kind go to test-artifacts/screenshots/.
+mode, and no landmarks or links that cannot be told apart; printed to PDF (read back with
+pdftotext), pages keep their citations and lose their search box. Screenshots of every page
+kind go to test-artifacts/screenshots/.
 
 Run these alone with:  python -m pytest -m browser
 """
@@ -11,6 +13,7 @@ Run these alone with:  python -m pytest -m browser
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import subprocess
 import threading
@@ -24,12 +27,11 @@ import pytest
 from generator import build
 
 from .conftest import BASE_URL, ROOT
+from .deps import AXE, apt_install, ensure_npm_packages
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_DEPS = ROOT / "tests" / ".browser-deps"
-AXE = BROWSER_DEPS / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -57,30 +59,8 @@ PAGE_KINDS = {
 def ensure_browser_dependencies() -> None:
     """Install what these tests need when a fresh machine lacks it (Chromium, axe-core)."""
     if not CHROMIUM.exists():
-        apt = shutil.which("apt-get")
-        assert apt, "Chromium is missing and apt-get is not available to install it"
-        subprocess.run(
-            [apt, "install", "-y", "-q", "chromium"], check=True, capture_output=True, timeout=900
-        )
-    if not AXE.exists():
-        npm = shutil.which("npm")
-        assert npm, "axe-core is missing and npm is not available to install it"
-        BROWSER_DEPS.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                npm,
-                "install",
-                "--prefix",
-                str(BROWSER_DEPS),
-                "--no-save",
-                "--no-audit",
-                "--no-fund",
-                "axe-core@4",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
+        apt_install("chromium")
+    ensure_npm_packages()
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -272,6 +252,59 @@ def test_axe_finds_no_serious_violations(browser: Any, server: str, scheme: str)
     assert problems == [], "\n".join(problems)
 
 
+# Moderate and minor by axe's measure, but a screen-reader user lists landmarks and links by
+# name: two alike must be the same place. Best-practice rules, run explicitly.
+TELL_APART_RULES = [
+    "landmark-unique",
+    "landmark-complementary-is-top-level",
+    "identical-links-same-purpose",
+]
+
+
+TELL_APART_PAGES = {**PAGE_KINDS, "source-note": "sources/us-china-exchanging-blows/index.html"}
+
+
+@pytest.mark.parametrize("name", sorted(TELL_APART_PAGES))
+def test_landmarks_and_links_can_be_told_apart(browser: Any, server: str, name: str) -> None:
+    """No two landmarks or links share a name unless they are the same place, and no
+    complementary landmark hides inside another: violations and results axe leaves for
+    review both fail."""
+    watched = Watched(browser, server, viewport={"width": 1280, "height": 900})
+    page = watched.page
+    page.goto(server + TELL_APART_PAGES[name])
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async rules => await axe.run(document, {runOnly: {type: 'rule', values: rules}})",
+        TELL_APART_RULES,
+    )
+    watched.close()
+    ran = {
+        r["id"]
+        for kind in ("passes", "violations", "incomplete", "inapplicable")
+        for r in result[kind]
+    }
+    assert ran == set(TELL_APART_RULES)
+    problems = [
+        axe_message(rule, node)
+        for rule in result["violations"] + result["incomplete"]
+        for node in rule["nodes"]
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def axe_message(rule: dict[str, Any], node: dict[str, Any]) -> str:
+    """axe's own words for one failing element, with the elements it clashes with."""
+    related = [
+        item["html"]
+        for check in node["any"] + node["all"] + node["none"]
+        for item in check["relatedNodes"]
+        if item["html"] != node["html"]
+    ]
+    summary = " ".join((node.get("failureSummary") or "").split())
+    return f"{rule['id']} ({rule['impact']}): {node['html']} {summary} related: {related}"
+
+
 def test_paged_lists_are_accessible(
     browser: Any, server: str, site_root: Path, project: Path
 ) -> None:
@@ -338,6 +371,50 @@ def test_keyboard_reaches_search_and_citations_with_visible_focus(
             break
     assert reached == {"search", "citation"}
     watched.close()
+
+
+def pdf_text(pdf: bytes, folder: Path) -> str:
+    """The words of a PDF as pdftotext reads them, whitespace collapsed."""
+    if not shutil.which("pdftotext"):
+        apt_install("poppler-utils")
+    path = folder / "page.pdf"
+    path.write_bytes(pdf)
+    result = subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True, timeout=60
+    )
+    return " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("name", sorted(PAGE_KINDS))
+def test_a_printed_page_has_no_screen_furniture_but_keeps_its_citations(
+    browser: Any, server: str, tmp_path: Path, name: str
+) -> None:
+    """Printed to PDF, a page shows no search box, skip link or navigation; the citation
+    markers and the Sources list stay."""
+    watched = Watched(browser, server, viewport={"width": 1280, "height": 900})
+    page = watched.page
+    page.goto(server + PAGE_KINDS[name])
+    page.wait_for_load_state("networkidle")
+    cited = [" ".join(t.split()) for t in page.locator(".cited-sources li > a").all_inner_texts()]
+    markers = page.locator("sup.cite a").count()
+    page.emulate_media(media="print")
+    printed_markers = page.evaluate(
+        "() => [...document.querySelectorAll('sup.cite a')]"
+        ".filter(a => a.getClientRects().length > 0).length"
+    )
+    text = pdf_text(page.pdf(), tmp_path)
+    watched.close()
+    assert "Skip to content" not in text
+    if name == "search":  # its heading stays; the form does not
+        assert "Search topics, sources and tags" not in text
+    else:
+        assert re.findall(r"\bSearch\b", text) == []
+    if name in ("home", "topic", "timeline"):
+        assert cited and markers, "this page cites sources"
+    assert printed_markers == markers
+    if cited:
+        assert "Sources" in text
+        assert [title for title in cited if title not in text] == []
 
 
 def test_screenshots_of_every_page_kind(browser: Any, server: str) -> None:

@@ -286,6 +286,21 @@ def test_pages_use_only_local_assets(site_dir: Path) -> None:
             assert not ref.startswith(("http:", "https:", "//")), (page, ref)
 
 
+def test_no_link_goes_to_a_placeholder_address(site_dir: Path) -> None:
+    """Readers follow links: none may lead to a reserved example domain (RFC 2606), but for
+    the address the tests build the site for."""
+    placeholders = ("example.org", "example.com", "example.net")
+    links = [
+        (page.relative_to(site_dir).as_posix(), a["href"])
+        for page in site_dir.rglob("*.html")
+        for a in soup(page).find_all("a", href=True)
+        if not a["href"].startswith(BASE_URL)
+    ]
+    assert len(links) > 100
+    bad = [(page, href) for page, href in links if urlsplit(href).hostname in placeholders]
+    assert bad == []
+
+
 def test_two_builds_are_byte_identical(tmp_path: Path, site_dir: Path) -> None:
     again = tmp_path / "again"
     build(ROOT, again, base_url=BASE_URL, use_cache=False)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
-from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..models import Citation, Event, Page, Problem
 from ..sanitize import sanitize_html
 from ..urls import is_safe_url, slugify
 from .citations import citations_plugin
+from .headings import heading_ids_plugin
 from .state import ENV_KEY, DocumentState, Lookup
 from .wikilinks import wikilinks_plugin
 
@@ -37,7 +37,7 @@ def make_markdown(*, allow_raw_html: bool = False) -> MarkdownIt:
         .enable("table")
         .enable("strikethrough")
         .use(footnote_plugin)
-        .use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify)
+        .use(heading_ids_plugin, min_level=2, max_level=4, slug=slugify)
         .use(citations_plugin)
         .use(wikilinks_plugin)
     )

@@ -36,6 +36,8 @@
       var link = document.createElement("a");
       link.href = new URL(data.url, root).href;
       link.textContent = (data.meta && data.meta.title) || data.url;
+      // A topic and a tag may share a title: their links' names say which is which.
+      link.setAttribute("aria-label", kind.textContent + ": " + link.textContent);
       var heading = document.createElement("h2");
       heading.appendChild(kind);
       heading.appendChild(document.createTextNode(" "));
