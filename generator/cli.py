@@ -8,6 +8,7 @@ import shutil
 import sys
 import traceback
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,6 +19,7 @@ from .extract import HTML_SUFFIXES, extract_html, extract_text, extraction_json
 from .inputs import decode_text, read_bytes
 from .models import BuildError, Problem
 from .output import check_output_dir
+from .progress import ProgressLine
 
 EXIT_OK, EXIT_CONTENT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 REPORT_URL = "the project's issue tracker"
@@ -246,13 +248,13 @@ def _serve(root: Path, out: Path, args: argparse.Namespace) -> int:
     live: LiveSite | None = None
     said = False
 
-    def preview_build(address: str) -> bool:
+    def preview_build(address: str, changed: list[str]) -> bool:
         nonlocal live, said
         if live is None:
             jobs = args.jobs or default_jobs()
             options = BuildOptions(args.drafts, args.base_url, address, not args.no_search, jobs)
             live = LiveSite(root, out, options, report=print_problems)
-        built = _build_and_report(out, args, live.rebuild)
+        built = _build_and_report(out, args, live.rebuild, changed)
         if built and built.url == address and not (said or args.quiet):
             said = True
             print(
@@ -293,11 +295,17 @@ def _extract(path: Path, parser: argparse.ArgumentParser) -> int:
 
 
 def _build_and_report(
-    out: Path, args: argparse.Namespace, run: Callable[[], BuildResult]
+    out: Path,
+    args: argparse.Namespace,
+    run: Callable[[], BuildResult],
+    changed: list[str] | None = None,
 ) -> BuildResult | None:
-    """Build once with run() and print the outcome; the result, None on failure."""
+    """Build once with run() and print the outcome (one line for a rebuild that follows
+    changed files); the result, None on failure."""
+    shown = sys.stderr.isatty() and not args.quiet and not args.timings
     try:
-        result = run()
+        with ProgressLine() if shown else nullcontext():
+            result = run()
     except BuildError as err:
         errors = [p for p in err.problems if p.level == "error"]
         print_problems(err.problems)
@@ -331,6 +339,8 @@ def _build_and_report(
                 f"({result.topics} topics, {result.sources} sources; {result.seconds:.2f} s)",
                 flush=True,
             )
+        elif changed:
+            print(f"{', '.join(changed)} changed: rebuilt in {result.seconds:.2f} s", flush=True)
         else:
             print(
                 f"built {result.topics} topics, {result.sources} sources, "

@@ -14,6 +14,7 @@ from .output import StagingFolder
 from .pages import RENDERERS, RenderContext, feed_renderer, source_feed_html, topic_feed_html
 from .parallel import forked
 from .plan import Output, Plan
+from .progress import PROGRESS
 from .search import Bundle, Indexer, SearchSchedule
 from .timings import stage
 
@@ -60,6 +61,7 @@ def run_pass(
     """Render and write the plan's stale outputs, keep the others, index the search (or,
     with defer_search, keep the last build's parts and say which to index afterwards)."""
     stale = stale_outputs(plan, previous)
+    PROGRESS.count(len(plan.outputs))
     searched = _Searching(plan, previous, staging, indexer, search_setup, defer_search)
     html = {k: v for k, v in previous.feed_html.items() if k in plan.feed_html}
     sources = _SourceChunks(plan, stale, html, searched, jobs)
@@ -108,6 +110,7 @@ def _one(
     searched: _Searching,
 ) -> None:
     """Keep or render one output, and tell the search index about it."""
+    PROGRESS.advance()
     if output.path in stale:
         data = renderers[output.kind](ctx, output.path, output.subject)
         staging.write(output.path, data)
@@ -232,6 +235,7 @@ class _SourceChunks:
         ):
             for number, made in enumerate(results):
                 self.html.update(made)
+                PROGRESS.advance(sum(len(self.outputs[s.id]) for s in self.chunks[number]))
                 if self.workers > 1:
                     self.staging.adopt(
                         [o.path for s in self.chunks[number] for o in self.outputs[s.id]]

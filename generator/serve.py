@@ -86,14 +86,15 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 def serve(
     out: Path,
     watch_paths: list[Path],
-    rebuild: Callable[[str], bool],
+    rebuild: Callable[[str, list[str]], bool],
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
     announce: Callable[[str], None] = print,
 ) -> None:
-    """Listen on host:port, build (rebuild(address) is True on success; address is what
-    the site is served at), serve out until Ctrl-C, and build again whenever inputs change.
+    """Listen on host:port, build (rebuild(address, changed) is True on success; address
+    is what the site is served at, changed the names of the files whose change it follows),
+    serve out until Ctrl-C, and build again whenever inputs change.
 
     The socket is bound before the first build, so that the build knows the address (port
     0 picks a free port)."""
@@ -104,7 +105,7 @@ def serve(
     server = ThreadingHTTPServer((host, port), handler)
     address = f"http://{_url_host(host)}:{server.server_port}/"
     try:
-        if not rebuild(address) and not out.is_dir():
+        if not rebuild(address, []) and not out.is_dir():
             announce("nothing to serve yet: fix the errors above; watching for changes")
             out.mkdir(parents=True, exist_ok=True)
     except BaseException:
@@ -118,8 +119,7 @@ def serve(
         existing = [p for p in watch_paths if p.exists()]
         for changes in watch(*existing, stop_event=stop, debounce=200, step=50):
             names = sorted({Path(path).name for _, path in changes})
-            announce(f"changed: {', '.join(names)}; rebuilding")
-            if rebuild(address):
+            if rebuild(address, names):
                 counter.bump()
     except KeyboardInterrupt:
         pass

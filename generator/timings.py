@@ -7,12 +7,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .progress import PROGRESS
+
 _stages: list[tuple[str, float]] = []
 
 
 @contextmanager
 def stage(name: str) -> Iterator[None]:
     """Record the wall time of the block under name (stages may nest; each is listed)."""
+    PROGRESS.begin(name)
     started = time.perf_counter()
     try:
         yield

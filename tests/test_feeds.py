@@ -350,6 +350,7 @@ def test_serve_builds_serves_and_rebuilds(project: Path) -> None:
     assert process.returncode == 0
     assert "no front matter" in stderr and "Traceback" not in stderr
     assert f"the preview uses its own address, {base}" in stdout
+    assert "about.md changed: rebuilt in " in stdout, "one line per rebuild"
 
 
 def test_feeds_hold_the_newest_items_only(project: Path, tmp_path: Path) -> None:
