@@ -66,16 +66,46 @@ def read_page(
     if not text.strip():
         raise BuildError([Problem(rel, None, "file is empty", "add front matter and text")])
     meta, body, body_line = split_front_matter(text, rel)
-    problems: list[Problem] = []
-    for key in sorted(set(meta) - FRONT_MATTER_KEYS):
-        problems.append(
-            Problem(
-                rel,
-                meta.key_lines.get(key),
-                f"unknown front matter key {key!r}",
-                f"known keys: {', '.join(sorted(FRONT_MATTER_KEYS))}",
-            )
+    problems = _unknown_front_matter_keys(meta, rel)
+    title = _title(meta, rel, problems)
+    summary = _summary(meta, rel, problems)
+    tags = _page_tags(meta, rel, problems)
+    draft = _draft(meta, rel, problems)
+    slug = _slug(meta, path.stem, rel, problems)
+    date = _date(meta, "date", rel, problems)
+    updated = _date(meta, "updated", rel, problems)
+    if problems:
+        raise BuildError(problems)
+    return Page(
+        slug=slug if section != "home" else "",
+        path=rel,
+        section=section,
+        title=title,
+        summary=summary,
+        tags=tags,
+        date=date,
+        updated=updated,
+        draft=draft,
+        body=body,
+        body_line=body_line,
+    )
+
+
+def _unknown_front_matter_keys(meta: LineDict, rel: str) -> list[Problem]:
+    """Flag keys we do not know: most are typos of ones we do."""
+    return [
+        Problem(
+            rel,
+            meta.key_lines.get(key),
+            f"unknown front matter key {key!r}",
+            f"known keys: {', '.join(sorted(FRONT_MATTER_KEYS))}",
         )
+        for key in sorted(set(meta) - FRONT_MATTER_KEYS)
+    ]
+
+
+def _title(meta: LineDict, rel: str, problems: list[Problem]) -> str:
+    """Require a title: every page is listed and linked by it."""
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         problems.append(
@@ -86,22 +116,42 @@ def read_page(
                 "add 'title: ...' to the front matter",
             )
         )
-        title = ""
+        return ""
+    return title.strip()
+
+
+def _summary(meta: LineDict, rel: str, problems: list[Problem]) -> str:
+    """Accept the summary only as text: it is the lede, the listing blurb and the feed entry."""
     summary = meta.get("summary") or ""
     if not isinstance(summary, str):
         problems.append(Problem(rel, meta.key_lines.get("summary"), "summary must be text"))
-        summary = ""
+        return ""
+    return summary.strip()
+
+
+def _page_tags(meta: LineDict, rel: str, problems: list[Problem]) -> tuple[str, ...]:
+    """Accept tags as a list or as one comma-separated line, the way people write them."""
     tags = meta.get("tags") or []
     if isinstance(tags, str):
         tags = [t.strip() for t in tags.split(",")]
     if not isinstance(tags, list) or not all(isinstance(t, str | int) for t in tags):
         problems.append(Problem(rel, meta.key_lines.get("tags"), "tags must be a list of words"))
-        tags = []
+        return ()
+    return tuple(str(t).strip() for t in tags if str(t).strip())
+
+
+def _draft(meta: LineDict, rel: str, problems: list[Problem]) -> bool:
+    """Insist on true or false, so whether a page is published is never a guess."""
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         problems.append(Problem(rel, meta.key_lines.get("draft"), "draft must be true or false"))
-        draft = False
-    raw_slug = meta.get("slug", path.stem)
+        return False
+    return draft
+
+
+def _slug(meta: LineDict, stem: str, rel: str, problems: list[Problem]) -> str:
+    """Take the URL from 'slug:' or the file name; an empty one could not be linked to."""
+    raw_slug = meta.get("slug", stem)
     slug = slugify(str(raw_slug))
     if not slug:
         problems.append(
@@ -112,23 +162,7 @@ def read_page(
                 "set 'slug:' to a few plain words",
             )
         )
-    date = _date(meta, "date", rel, problems)
-    updated = _date(meta, "updated", rel, problems)
-    if problems:
-        raise BuildError(problems)
-    return Page(
-        slug=slug if section != "home" else "",
-        path=rel,
-        section=section,
-        title=title.strip(),
-        summary=summary.strip(),
-        tags=tuple(str(t).strip() for t in tags if str(t).strip()),
-        date=date,
-        updated=updated,
-        draft=draft,
-        body=body,
-        body_line=body_line,
-    )
+    return slug
 
 
 def load_content(
@@ -194,59 +228,79 @@ def load_timeline(
     problems: list[Problem] = []
     events: list[Event] = []
     for entry in data:
-        if not isinstance(entry, LineDict):
-            problems.append(Problem(rel, None, f"event {entry!r} is not a mapping"))
-            continue
-        for key in sorted(set(entry) - EVENT_KEYS):
-            problems.append(
-                Problem(
-                    rel,
-                    entry.key_lines[key],
-                    f"unknown key {key!r}",
-                    f"known keys: {', '.join(sorted(EVENT_KEYS))}",
-                )
-            )
-        text = entry.get("text")
-        if not isinstance(text, str) or not text.strip():
-            problems.append(Problem(rel, entry.line, "event has no text", "add 'text: ...'"))
-            continue
-        if entry.get("date") is None:
-            problems.append(Problem(rel, entry.line, "event has no date", "add 'date: YYYY-MM-DD'"))
-            continue
-        try:
-            date = parse_date(entry["date"], entry.get("date_precision"))
-        except ValueError as err:
-            problems.append(Problem(rel, entry.key_lines["date"], str(err)))
-            continue
-        topic_slugs = entry.get("topics") or []
-        if not isinstance(topic_slugs, list):
-            topic_slugs = [topic_slugs]
-        for slug in topic_slugs:
-            if slug not in slugs:
-                problems.append(
-                    Problem(
-                        rel,
-                        entry.key_lines.get("topics"),
-                        f"no topic page {slug!r}",
-                        f"topics: {', '.join(sorted(slugs))}",
-                    )
-                )
-        tags = entry.get("tags") or []
-        if not isinstance(tags, list):
-            problems.append(Problem(rel, entry.key_lines.get("tags"), "tags must be a list"))
-            tags = []
-        events.append(
-            Event(
-                date=date,
-                text=" ".join(text.split()),
-                tags=tuple(str(t) for t in tags),
-                topics=tuple(str(s) for s in topic_slugs),
-                line=entry.key_lines["text"],
-            )
-        )
+        event = _check_event(entry, rel, slugs, problems)
+        if event is not None:
+            events.append(event)
     if problems:
         raise BuildError(problems)
     return sorted(events, key=lambda e: (e.date.sort_key, e.line))
+
+
+def _check_event(entry: object, rel: str, slugs: set[str], problems: list[Problem]) -> Event | None:
+    """Check one timeline entry; None if it lacks the text or date an event needs."""
+    if not isinstance(entry, LineDict):
+        problems.append(Problem(rel, None, f"event {entry!r} is not a mapping"))
+        return None
+    for key in sorted(set(entry) - EVENT_KEYS):
+        problems.append(
+            Problem(
+                rel,
+                entry.key_lines[key],
+                f"unknown key {key!r}",
+                f"known keys: {', '.join(sorted(EVENT_KEYS))}",
+            )
+        )
+    text = entry.get("text")
+    if not isinstance(text, str) or not text.strip():
+        problems.append(Problem(rel, entry.line, "event has no text", "add 'text: ...'"))
+        return None
+    date = _event_date(entry, rel, problems)
+    if date is None:
+        return None
+    topic_slugs = _event_topics(entry, rel, slugs, problems)
+    tags = entry.get("tags") or []
+    if not isinstance(tags, list):
+        problems.append(Problem(rel, entry.key_lines.get("tags"), "tags must be a list"))
+        tags = []
+    return Event(
+        date=date,
+        text=" ".join(text.split()),
+        tags=tuple(str(t) for t in tags),
+        topics=tuple(str(s) for s in topic_slugs),
+        line=entry.key_lines["text"],
+    )
+
+
+def _event_date(entry: LineDict, rel: str, problems: list[Problem]) -> PartialDate | None:
+    """Require a readable date: the timeline is ordered by it."""
+    if entry.get("date") is None:
+        problems.append(Problem(rel, entry.line, "event has no date", "add 'date: YYYY-MM-DD'"))
+        return None
+    try:
+        return parse_date(entry["date"], entry.get("date_precision"))
+    except ValueError as err:
+        problems.append(Problem(rel, entry.key_lines["date"], str(err)))
+        return None
+
+
+def _event_topics(
+    entry: LineDict, rel: str, slugs: set[str], problems: list[Problem]
+) -> list[object]:
+    """Return the topics the event links to, flagging any with no page to link to."""
+    topic_slugs = entry.get("topics") or []
+    if not isinstance(topic_slugs, list):
+        topic_slugs = [topic_slugs]
+    for slug in topic_slugs:
+        if slug not in slugs:
+            problems.append(
+                Problem(
+                    rel,
+                    entry.key_lines.get("topics"),
+                    f"no topic page {slug!r}",
+                    f"topics: {', '.join(sorted(slugs))}",
+                )
+            )
+    return topic_slugs
 
 
 def timeline_page() -> Page:

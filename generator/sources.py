@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,6 +146,16 @@ def _tags(entry: LineDict, rel: str, problems: list[Problem]) -> tuple[str, ...]
     return tuple(str(t).strip() for t in value if str(t).strip())
 
 
+@dataclass(frozen=True)
+class _Seeds:
+    """Where the seed files are, and the names problems give them."""
+
+    folder: Path
+    seeds_dir: str
+    rel: str  # sources.yaml as problems name it
+    max_bytes: int
+
+
 def load_sources(
     root: Path,
     seeds_dir: str = "seeds",
@@ -159,202 +169,290 @@ def load_sources(
     in parallel processes, always with the same result. parse reads sources.yaml
     (parse_yaml, or the cache's memo of it).
     """
-    folder = root / seeds_dir
-    rel = f"{seeds_dir}/{SOURCES_FILE}"
-    meta_path = folder / SOURCES_FILE
-    if not meta_path.exists():
-        if not folder.exists() or not any(folder.iterdir()):
-            return []
-        raise BuildError(
-            [Problem(rel, None, "missing", "describe each seed file in seeds/sources.yaml")]
-        )
-    data = parse(decode_text(read_bytes(meta_path, rel, max_bytes), rel), rel)
+    seeds = _Seeds(root / seeds_dir, seeds_dir, f"{seeds_dir}/{SOURCES_FILE}", max_bytes)
+    data = _read_entries(seeds, parse)
     if data is None:
-        data = []
-    if not isinstance(data, list):
-        raise BuildError([Problem(rel, 1, "must be a list of entries, each starting with '- id:'")])
-
+        return []
     problems: list[Problem] = []
-    seen_ids: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}  # the line that first claimed each id and file
     seen_files: dict[str, int] = {}
     pending: list[Source] = []  # checked entries, waiting for their cleaned text
     requests: list[CleanRequest] = []
     for entry in data:
-        if not isinstance(entry, LineDict):
-            problems.append(Problem(rel, None, f"entry {entry!r} is not a mapping"))
-            continue
-        line = entry.line
-        for key in sorted(set(entry) - ENTRY_KEYS):
-            problems.append(
-                Problem(
-                    rel,
-                    entry.key_lines[key],
-                    f"unknown key {key!r}",
-                    f"known keys: {', '.join(sorted(ENTRY_KEYS))}",
-                )
-            )
-        missing = [k for k in REQUIRED_KEYS if entry.get(k) in (None, "")]
-        for key in missing:
-            problems.append(Problem(rel, line, f"entry has no {key!r}", f"add '{key}:' to it"))
-        if missing:
-            continue
-        source_id = str(entry["id"])
-        id_line = entry.key_lines["id"]
-        if not _ID_PATTERN.fullmatch(source_id):
-            problems.append(
-                Problem(
-                    rel,
-                    id_line,
-                    f"id {source_id!r} is not a slug",
-                    f"use lowercase letters, digits and hyphens, e.g. {slugify(source_id)!r}",
-                )
-            )
-            continue
-        if source_id in seen_ids:
-            problems.append(
-                Problem(
-                    rel,
-                    id_line,
-                    f"duplicate id {source_id!r} (first used on line {seen_ids[source_id]})",
-                    "give each source its own id",
-                )
-            )
-            continue
-        seen_ids[source_id] = id_line
-        file_name = str(entry["file"])
-        file_line = entry.key_lines["file"]
-        if (
-            "/" in file_name
-            or "\\" in file_name
-            or file_name.startswith(".")
-            or "\x00" in file_name
-        ):
-            problems.append(
-                Problem(rel, file_line, f"file {file_name!r} must be a plain name in {seeds_dir}/")
-            )
-            continue
-        if file_name in seen_files:
-            problems.append(
-                Problem(
-                    rel,
-                    file_line,
-                    f"file {file_name!r} is already described on line {seen_files[file_name]}",
-                )
-            )
-            continue
-        seen_files[file_name] = file_line
-        path = os.path.join(folder, file_name)  # a string: Paths cost 0.1 s at 10,000
-        if not os.path.isfile(path):
-            problems.append(
-                Problem(
-                    rel,
-                    file_line,
-                    f"file {file_name!r} does not exist in {seeds_dir}/",
-                    "fix the name or remove the entry",
-                )
-            )
-            continue
-        kind = entry["kind"]
-        if kind not in SOURCE_KINDS:
-            problems.append(
-                Problem(
-                    rel,
-                    entry.key_lines["kind"],
-                    f"kind {kind!r} is not one of {', '.join(SOURCE_KINDS)}",
-                )
-            )
-            continue
-        date = None
-        if entry.get("date") is not None:
-            try:
-                date = parse_date(entry["date"], entry.get("date_precision"))
-            except ValueError as err:
-                problems.append(
-                    Problem(
-                        rel,
-                        entry.key_lines["date"],
-                        str(err),
-                        "write dates as YYYY-MM-DD, YYYY-MM or YYYY",
-                    )
-                )
-                continue
-        url = _text_field(entry, "url", rel, problems)
-        if url and not (is_safe_url(url) and url.startswith(("http://", "https://"))):
-            problems.append(
-                Problem(rel, entry.key_lines["url"], f"url {url!r} must be an http(s) address")
-            )
-            url = None
-        hints = _hints(entry, rel, problems)
-        is_html = file_name.lower().endswith(HTML_SUFFIXES)
-        try:
-            raw_bytes = read_bytes(path, f"{seeds_dir}/{file_name}", max_bytes)
-            # A saved page is decoded in the charset it declares; text files must be UTF-8.
-            raw = (
-                decode_html(raw_bytes)
-                if is_html
-                else decode_text(raw_bytes, f"{seeds_dir}/{file_name}")
-            )
-        except BuildError as err:
-            problems.extend(err.problems)
-            continue
-        if not raw.strip():
-            problems.append(
-                Problem(
-                    f"{seeds_dir}/{file_name}",
-                    None,
-                    "file is empty",
-                    "paste the article text into it, or remove it and its entry",
-                )
-            )
-            continue
-        fmt = hints.format or ("markdown" if file_name.endswith(".md") else None)
-        requests.append(
-            CleanRequest(raw, None if fmt is None else fmt == "markdown", hints, html=is_html)
-        )
-        retrieved = None
-        if entry.get("retrieved") is not None:
-            try:
-                retrieved = parse_date(entry["retrieved"])
-            except ValueError as err:
-                problems.append(Problem(rel, entry.key_lines["retrieved"], f"retrieved: {err}"))
-        pending.append(
-            Source(
-                id=source_id,
-                file=file_name,
-                title=_text_field(entry, "title", rel, problems) or "",
-                title_origin="metadata",
-                outlet=_text_field(entry, "outlet", rel, problems),
-                author=_text_field(entry, "author", rel, problems),
-                date=date,
-                url=url,
-                kind=kind,
-                language=_text_field(entry, "language", rel, problems),
-                tags=_tags(entry, rel, problems),
-                note=_text_field(entry, "note", rel, problems),
-                retrieved=retrieved,
-                article=EMPTY_ARTICLE,
-                raw=raw_bytes,
-                line=line,
-            )
-        )
-
-    described = set(seen_files)
-    # Names, not Paths: sorting 10,000 Paths took a tenth of a second.
-    for name in sorted(os.listdir(folder)):
-        if os.path.splitext(name)[1] in SOURCE_SUFFIXES and name not in described:
-            problems.append(
-                Problem(
-                    f"{seeds_dir}/{name}",
-                    None,
-                    f"seed file has no entry in {SOURCES_FILE}",
-                    f"add an entry with 'file: {name}' to {rel}",
-                )
-            )
+        checked = _check_entry(entry, seeds, seen_ids, seen_files, problems)
+        if checked is not None:
+            pending.append(checked[0])
+            requests.append(checked[1])
+    problems.extend(_files_without_entry(seeds, set(seen_files)))
     if problems:
         raise BuildError(problems)
     return [
         _with_article(source, article)
         for source, article in zip(pending, clean_all(requests), strict=True)
+    ]
+
+
+def _read_entries(seeds: _Seeds, parse: Callable[[str, str], Any]) -> list[Any] | None:
+    """Parse sources.yaml into its list of entries; None when there are no seeds at all."""
+    meta_path = seeds.folder / SOURCES_FILE
+    if not meta_path.exists():
+        if not seeds.folder.exists() or not any(seeds.folder.iterdir()):
+            return None
+        raise BuildError(
+            [Problem(seeds.rel, None, "missing", "describe each seed file in seeds/sources.yaml")]
+        )
+    data = parse(
+        decode_text(read_bytes(meta_path, seeds.rel, seeds.max_bytes), seeds.rel), seeds.rel
+    )
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise BuildError(
+            [Problem(seeds.rel, 1, "must be a list of entries, each starting with '- id:'")]
+        )
+    return data
+
+
+def _check_entry(
+    entry: Any,
+    seeds: _Seeds,
+    seen_ids: dict[str, int],
+    seen_files: dict[str, int],
+    problems: list[Problem],
+) -> tuple[Source, CleanRequest] | None:
+    """Check one entry and read its file; None once what stops it is in problems."""
+    rel = seeds.rel
+    if not isinstance(entry, LineDict):
+        problems.append(Problem(rel, None, f"entry {entry!r} is not a mapping"))
+        return None
+    if not _check_keys(entry, rel, problems):
+        return None
+    source_id = _check_id(entry, rel, seen_ids, problems)
+    if source_id is None:
+        return None
+    named = _check_file(entry, seeds, seen_files, problems)
+    if named is None:
+        return None
+    file_name, path = named
+    described = _check_described(entry, rel, problems)
+    if described is None:
+        return None
+    hints = _hints(entry, rel, problems)
+    is_html = file_name.lower().endswith(HTML_SUFFIXES)
+    read = _read_seed(file_name, path, is_html, seeds, problems)
+    if read is None:
+        return None
+    raw_bytes, raw = read
+    fmt = hints.format or ("markdown" if file_name.endswith(".md") else None)
+    request = CleanRequest(raw, None if fmt is None else fmt == "markdown", hints, html=is_html)
+    source = _pending_source(entry, rel, source_id, file_name, described, raw_bytes, problems)
+    return source, request
+
+
+def _check_keys(entry: LineDict, rel: str, problems: list[Problem]) -> bool:
+    """Flag keys we do not know (likely typos); False if a required key is missing."""
+    for key in sorted(set(entry) - ENTRY_KEYS):
+        problems.append(
+            Problem(
+                rel,
+                entry.key_lines[key],
+                f"unknown key {key!r}",
+                f"known keys: {', '.join(sorted(ENTRY_KEYS))}",
+            )
+        )
+    missing = [k for k in REQUIRED_KEYS if entry.get(k) in (None, "")]
+    for key in missing:
+        problems.append(Problem(rel, entry.line, f"entry has no {key!r}", f"add '{key}:' to it"))
+    return not missing
+
+
+def _check_id(
+    entry: LineDict, rel: str, seen_ids: dict[str, int], problems: list[Problem]
+) -> str | None:
+    """Return the id if it can name the source's URL and no other entry has it."""
+    source_id = str(entry["id"])
+    id_line = entry.key_lines["id"]
+    if not _ID_PATTERN.fullmatch(source_id):
+        problems.append(
+            Problem(
+                rel,
+                id_line,
+                f"id {source_id!r} is not a slug",
+                f"use lowercase letters, digits and hyphens, e.g. {slugify(source_id)!r}",
+            )
+        )
+        return None
+    if source_id in seen_ids:
+        problems.append(
+            Problem(
+                rel,
+                id_line,
+                f"duplicate id {source_id!r} (first used on line {seen_ids[source_id]})",
+                "give each source its own id",
+            )
+        )
+        return None
+    seen_ids[source_id] = id_line
+    return source_id
+
+
+def _check_file(
+    entry: LineDict, seeds: _Seeds, seen_files: dict[str, int], problems: list[Problem]
+) -> tuple[str, str] | None:
+    """Return (name, path) if the entry names a seed file of its own that exists."""
+    file_name = str(entry["file"])
+    file_line = entry.key_lines["file"]
+    if "/" in file_name or "\\" in file_name or file_name.startswith(".") or "\x00" in file_name:
+        problems.append(
+            Problem(
+                seeds.rel,
+                file_line,
+                f"file {file_name!r} must be a plain name in {seeds.seeds_dir}/",
+            )
+        )
+        return None
+    if file_name in seen_files:
+        problems.append(
+            Problem(
+                seeds.rel,
+                file_line,
+                f"file {file_name!r} is already described on line {seen_files[file_name]}",
+            )
+        )
+        return None
+    # Recorded before the existence check: a second entry naming the same file is a
+    # duplicate whether or not the file exists.
+    seen_files[file_name] = file_line
+    path = os.path.join(seeds.folder, file_name)  # a string: Paths cost 0.1 s at 10,000
+    if not os.path.isfile(path):
+        problems.append(
+            Problem(
+                seeds.rel,
+                file_line,
+                f"file {file_name!r} does not exist in {seeds.seeds_dir}/",
+                "fix the name or remove the entry",
+            )
+        )
+        return None
+    return file_name, path
+
+
+def _check_described(
+    entry: LineDict, rel: str, problems: list[Problem]
+) -> tuple[str, PartialDate | None, str | None] | None:
+    """Return (kind, date, url); None if the kind or the date cannot be used."""
+    kind = entry["kind"]
+    if kind not in SOURCE_KINDS:
+        problems.append(
+            Problem(
+                rel,
+                entry.key_lines["kind"],
+                f"kind {kind!r} is not one of {', '.join(SOURCE_KINDS)}",
+            )
+        )
+        return None
+    date = None
+    if entry.get("date") is not None:
+        try:
+            date = parse_date(entry["date"], entry.get("date_precision"))
+        except ValueError as err:
+            problems.append(
+                Problem(
+                    rel,
+                    entry.key_lines["date"],
+                    str(err),
+                    "write dates as YYYY-MM-DD, YYYY-MM or YYYY",
+                )
+            )
+            return None
+    return kind, date, _url(entry, rel, problems)
+
+
+def _url(entry: LineDict, rel: str, problems: list[Problem]) -> str | None:
+    """Keep only web addresses, so a link on the site cannot run script or open a local file."""
+    url = _text_field(entry, "url", rel, problems)
+    if url and not (is_safe_url(url) and url.startswith(("http://", "https://"))):
+        problems.append(
+            Problem(rel, entry.key_lines["url"], f"url {url!r} must be an http(s) address")
+        )
+        return None
+    return url
+
+
+def _read_seed(
+    file_name: str, path: str, is_html: bool, seeds: _Seeds, problems: list[Problem]
+) -> tuple[bytes, str] | None:
+    """Return the seed file as saved and as text; None if it is unreadable or blank."""
+    file_rel = f"{seeds.seeds_dir}/{file_name}"
+    try:
+        raw_bytes = read_bytes(path, file_rel, seeds.max_bytes)
+        # A saved page is decoded in the charset it declares; text files must be UTF-8.
+        raw = decode_html(raw_bytes) if is_html else decode_text(raw_bytes, file_rel)
+    except BuildError as err:
+        problems.extend(err.problems)
+        return None
+    if not raw.strip():
+        problems.append(
+            Problem(
+                file_rel,
+                None,
+                "file is empty",
+                "paste the article text into it, or remove it and its entry",
+            )
+        )
+        return None
+    return raw_bytes, raw
+
+
+def _pending_source(
+    entry: LineDict,
+    rel: str,
+    source_id: str,
+    file_name: str,
+    described: tuple[str, PartialDate | None, str | None],
+    raw_bytes: bytes,
+    problems: list[Problem],
+) -> Source:
+    """Build the Source as sources.yaml describes it; its article comes after cleaning."""
+    kind, date, url = described
+    retrieved = None
+    if entry.get("retrieved") is not None:
+        try:
+            retrieved = parse_date(entry["retrieved"])
+        except ValueError as err:
+            problems.append(Problem(rel, entry.key_lines["retrieved"], f"retrieved: {err}"))
+    return Source(
+        id=source_id,
+        file=file_name,
+        title=_text_field(entry, "title", rel, problems) or "",
+        title_origin="metadata",
+        outlet=_text_field(entry, "outlet", rel, problems),
+        author=_text_field(entry, "author", rel, problems),
+        date=date,
+        url=url,
+        kind=kind,
+        language=_text_field(entry, "language", rel, problems),
+        tags=_tags(entry, rel, problems),
+        note=_text_field(entry, "note", rel, problems),
+        retrieved=retrieved,
+        article=EMPTY_ARTICLE,
+        raw=raw_bytes,
+        line=entry.line,
+    )
+
+
+def _files_without_entry(seeds: _Seeds, described: set[str]) -> list[Problem]:
+    """Flag seed files sources.yaml does not mention, so no article is silently left out."""
+    # Names, not Paths: sorting 10,000 Paths took a tenth of a second.
+    return [
+        Problem(
+            f"{seeds.seeds_dir}/{name}",
+            None,
+            f"seed file has no entry in {SOURCES_FILE}",
+            f"add an entry with 'file: {name}' to {seeds.rel}",
+        )
+        for name in sorted(os.listdir(seeds.folder))
+        if os.path.splitext(name)[1] in SOURCE_SUFFIXES and name not in described
     ]
 
 
