@@ -201,7 +201,7 @@ def _build(
     with stage("plan"):
         plan = _plan(root, site, settings, checked, cache, search)
         check_paths(plan.paths)
-    with staged_output(out, previous.files) as staging:
+    with staged_output(out, previous.files, previous.exact) as staging:
         done, count = _write(plan, previous, staging, options, pagefind, search)
     summary = _summary(site, settings, search)
     record = _record(fingerprint, summary, staging.sizes, done, checked)

@@ -59,6 +59,7 @@ class PreviousBuild:
     feed_html: dict[str, str] = field(default_factory=dict)  # key -> feed item HTML
     markdown: dict[str, Rendered] = field(default_factory=dict)  # key -> rendered page
     quotes: QuoteRecord = field(default_factory=QuoteRecord)
+    exact: bool = False  # files is exactly what the output holds (this process wrote it)
 
 
 @dataclass(frozen=True)

@@ -133,4 +133,5 @@ def previous_from(record: BuildRecord, before: PreviousBuild | None) -> Previous
         feed_html=record.feed_html,
         markdown=record.markdown,
         quotes=QuoteRecord(checked, record.quotes.locations),
+        exact=True,
     )

@@ -174,8 +174,9 @@ class OutputUpdate(StagingFolder):
     size does not match is not trusted and is written again).
     """
 
-    def __init__(self, out: Path, previous: dict[str, int]):
+    def __init__(self, out: Path, previous: dict[str, int], exact: bool = False):
         self.previous = previous
+        self.exact = exact  # previous is exactly what out holds (this process wrote it)
         self._new: set[str] = set()  # files in the temporary folder, to move into out
         self._farms: Path | None = None
         super().__init__(out)
@@ -233,7 +234,8 @@ class OutputUpdate(StagingFolder):
         with stage("update the output in place"):
             # Whatever else is in the output goes, as a first build would leave it out:
             # files of pages the site no longer has, or put there by hand.
-            removed = sorted(_files_under(self.out) - set(self.sizes))
+            there = set(self.previous) if self.exact else _files_under(self.out)
+            removed = sorted(there - set(self.sizes))
             _apply(self.path, self.out, sorted(self._new), removed)
         self.discard()
         return len(self.sizes)
@@ -351,10 +353,13 @@ def _signals_held() -> Iterator[None]:
 
 
 @contextmanager
-def staged_output(out: Path, previous: dict[str, int] | None = None) -> Iterator[StagingFolder]:
+def staged_output(
+    out: Path, previous: dict[str, int] | None = None, exact: bool = False
+) -> Iterator[StagingFolder]:
     """A StagingFolder (or, with the previous build's files, an OutputUpdate) that is
-    removed, leaving the output as it was, on any error or Ctrl-C."""
-    staging = OutputUpdate(out, previous) if previous else StagingFolder(out)
+    removed, leaving the output as it was, on any error or Ctrl-C. exact: previous is
+    exactly what out holds, so out need not be walked for files to remove."""
+    staging = OutputUpdate(out, previous, exact) if previous else StagingFolder(out)
     try:
         yield staging
     except BaseException:
