@@ -90,16 +90,7 @@ def make_plan(
         search_parts=tuple(search_plan.merged),
         feed_links=FeedLinks.make(base_url, settings.title),
     )
-    # Everything every page shares: a change here renders them all again.
-    shared = (
-        theme_key,
-        code_fingerprint(),
-        settings,
-        [(item.title, item.path) for item in context.nav],
-        site_date,
-        search,
-    )
-    keys = PageKeys.make(site, linked, shared)
+    keys = PageKeys.make(site, linked, _shared(context, theme_key))
     outputs = [Output(path, "bytes", _hash(data), data) for path, data in static.items()]
     outputs += _source_outputs(site, context, keys)
     outputs += _page_outputs(site, context, keys)
@@ -108,24 +99,39 @@ def make_plan(
     feeds = FeedPlan.make(site, settings, context.tags_of, context.feed_links)
     page_keys = {o.path: o.key for o in outputs if o.kind == "source" and o.key}
     item_keys = html_keys(site, linked, feeds, page_keys)
-    context = replace(context, html_keys=item_keys)
     for file, key in feed_files(site, settings, feeds, item_keys, site_date):
         outputs.append(Output(file.path, "feed", _hash(f"{keys.shared}\0{key}"), file))
     if base_url:
         outputs.append(_sitemap(outputs, keys.shared, base_url))
     return Plan(
         outputs=tuple(outputs),
-        context=context,
+        context=replace(context, html_keys=item_keys),
         search=search_plan,
-        search_keys={
-            source.id: keys.search(
-                source, linked.passages.get(source.id, []), context.tags_of(source.tags)
-            )
-            for source in site.sources
-        },
+        search_keys=_search_keys(site, context, keys),
         feed_html=_feed_html(site, feeds, item_keys),
         shared=keys.shared,
     )
+
+
+def _shared(context: RenderContext, theme_key: str) -> tuple[Any, ...]:
+    """Everything every page shares: a change here renders them all again."""
+    return (
+        theme_key,
+        code_fingerprint(),
+        context.settings,
+        [(item.title, item.path) for item in context.nav],
+        context.site_date,
+        context.search,
+    )
+
+
+def _search_keys(site: Site, context: RenderContext, keys: PageKeys) -> dict[str, str]:
+    """The key of each source page's searchable content, by source id."""
+    passages = context.linked.passages
+    return {
+        source.id: keys.search(source, passages.get(source.id, []), context.tags_of(source.tags))
+        for source in site.sources
+    }
 
 
 def _source_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
