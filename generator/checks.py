@@ -114,9 +114,11 @@ def reserved_slugs(site: Site) -> list[Problem]:
 
 
 def check_paths(paths: list[str]) -> None:
-    """Refuse a plan in which two outputs want one path."""
-    twice = sorted(path for path, count in Counter(paths).items() if count > 1)
-    if twice:
+    """Refuse a plan in which two outputs want one path, or one output's path is the
+    folder of another's."""
+    twice = [path for path, count in Counter(paths).items() if count > 1]
+    clashing = sorted(set(twice) | (set(paths) & _parents(paths)))
+    if clashing:
         raise BuildError(
             [
                 Problem(
@@ -125,6 +127,16 @@ def check_paths(paths: list[str]) -> None:
                     "two pages of the site want this output path",
                     "rename one of them (slug, tag or file name)",
                 )
-                for path in twice
+                for path in clashing
             ]
         )
+
+
+def _parents(paths: list[str]) -> set[str]:
+    """Every folder that holds an output."""
+    found: set[str] = set()
+    for path in paths:
+        parts = path.split("/")[:-1]
+        for end in range(1, len(parts) + 1):
+            found.add("/".join(parts[:end]))
+    return found

@@ -88,17 +88,9 @@ class StagingFolder:
         self.sizes: dict[str, int] = {}
 
     def _claim(self, path: str) -> None:
+        """Each path is written once (checks.check_paths refused the plan otherwise)."""
         if path in self._written:
-            raise BuildError(
-                [
-                    Problem(
-                        path,
-                        None,
-                        "two pages of the site want this output path",
-                        "rename one of them (slug, tag or file name)",
-                    )
-                ]
-            )
+            raise RuntimeError(f"{path} was written twice")
         self._written.add(path)
 
     def search_site(self, pages: tuple[str, ...], folder: str) -> Path:

@@ -27,8 +27,12 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A writable copy of the repository's inputs, to break on purpose."""
-    dest = tmp_path / "project"
-    dest.mkdir()
+    return copy_project(tmp_path / "project")
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the repository's inputs (seeds, content, themes, settings) into dest."""
+    dest.mkdir(parents=True, exist_ok=True)
     for part in PROJECT_PARTS:
         src = ROOT / part
         if src.is_dir():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from generator import load_site
 from generator.cache import PreviousBuild
 from generator.checks import check_site
@@ -113,3 +115,13 @@ def test_an_edited_source_renders_its_pages_and_the_lists_showing_it(project: Pa
     assert not other_sources, other_sources
     # Topics citing it list its title in their Sources list.
     assert "topics/taiwan/index.html" in stale
+
+
+def test_colliding_output_paths_are_refused_before_anything_is_written() -> None:
+    from generator import BuildError
+    from generator.checks import check_paths
+
+    check_paths(["index.html", "topics/a/index.html", "topics/b/index.html"])
+    with pytest.raises(BuildError) as raised:
+        check_paths(["topics/a/index.html", "x/index.html", "topics/a/index.html", "x"])
+    assert [p.file for p in raised.value.problems] == ["topics/a/index.html", "x"]

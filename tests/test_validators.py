@@ -27,7 +27,7 @@ from bs4 import BeautifulSoup
 
 from generator import build
 
-from .conftest import BASE_URL, PROJECT_PARTS, ROOT
+from .conftest import BASE_URL, copy_project
 from .deps import VNU, apt_install, ensure_npm_packages
 
 pytestmark = pytest.mark.validators
@@ -58,14 +58,7 @@ def awkward_site(tmp_path_factory: pytest.TempPathFactory, project_copy: Path) -
 @pytest.fixture(scope="module")
 def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A module-wide copy of the project's inputs (the project fixture is per test)."""
-    dest = tmp_path_factory.mktemp("project")
-    for part in PROJECT_PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        else:
-            shutil.copy2(src, dest / part)
-    return dest
+    return copy_project(tmp_path_factory.mktemp("project"))
 
 
 def vnu_errors(files: list[Path]) -> list[str]:
