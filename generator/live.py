@@ -7,17 +7,22 @@ memory (this process wrote the output), not read back from the cache."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from . import BuildOptions, BuildResult, Built, _build, _young_objects_collected_only
+from . import (
+    BuildOptions,
+    BuildResult,
+    Built,
+    DeferredSearch,
+    _build,
+    _young_objects_collected_only,
+)
 from .cache import BuildCache, BuildRecord, PreviousBuild
 from .models import BuildError, Problem
-from .output import install_folder, search_farm
+from .output import install_folder, scratch_folder, search_farm
 from .resolve import QuoteRecord
 from .search import Indexer
 
@@ -71,32 +76,31 @@ class LiveSite:
             self._thread = self._indexer = None
 
     def _finish(self, built: Built, cache: BuildCache) -> None:
-        """Index the deferred search parts, move them in, then save the build's record."""
+        """Index the deferred search parts and move them in; then save the build's record
+        (with the parts as they are now in the output)."""
         assert built.record is not None
-        record, late = built.record, built.deferred
-        made = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-index-", dir=self.out.parent))
-        farms: list[Path] = []
-        try:
-            if late:
-                self._indexer = indexer = Indexer(late.binary, late.language, self.options.jobs)
-                for bundle in late.bundles:
-                    farms.append(search_farm(self.out, bundle.pages))
-                    indexer.add(farms[-1], made / bundle.folder, bundle)
-                indexer.finish()
+        record = built.record
+        if built.deferred:
+            try:
+                record = self._index(built.deferred, record)
+            except BuildError as err:
+                if not self._stopped.is_set():
+                    self.report(err.problems)
+        cache.save(self.out, record)
+
+    def _index(self, late: DeferredSearch, record: BuildRecord) -> BuildRecord:
+        """Index the parts beside the output, then move them in (unless stopped)."""
+        with scratch_folder(self.out) as scratch:
+            self._indexer = indexer = Indexer(late.binary, late.language, self.options.jobs)
+            for bundle in late.bundles:
+                farm = search_farm(self.out, bundle.pages, scratch / "pages" / bundle.folder)
+                indexer.add(farm, scratch / "made" / bundle.folder, bundle)
+            indexer.finish()
             with self._installing:
                 if self._stopped.is_set():
-                    cache.save(self.out, record)  # the parts still as they were
-                    return
-                if late:
-                    record = self._install(record, [(b.folder, b.key) for b in late.bundles], made)
-                cache.save(self.out, record)
-        except BuildError as err:
-            if not self._stopped.is_set():
-                self.report(err.problems)
-            cache.save(self.out, record)
-        finally:
-            for folder in [made, *farms]:
-                shutil.rmtree(folder, ignore_errors=True)
+                    return record
+                parts = [(bundle.folder, bundle.key) for bundle in late.bundles]
+                return self._install(record, parts, scratch / "made")
 
     def _install(
         self, record: BuildRecord, parts: list[tuple[str, str]], made: Path

@@ -93,6 +93,11 @@ class StagingFolder:
             raise RuntimeError(f"{path} was written twice")
         self._written.add(path)
 
+    def kept_bytes(self, path: str) -> bytes:
+        """The bytes of a file kept from the previous output."""
+        with open(_inside(str(self.out), path), "rb") as handle:
+            return handle.read()
+
     def search_site(self, pages: tuple[str, ...], folder: str) -> Path:
         """A folder holding these pages, written, where Pagefind can index them."""
         return self.path
@@ -238,10 +243,19 @@ class OutputUpdate(StagingFolder):
             shutil.rmtree(self._farms, ignore_errors=True)
 
 
-def search_farm(out: Path, pages: tuple[str, ...]) -> Path:
-    """A temporary folder beside out holding hard links to these pages of out (copies
-    where links are impossible), for the search indexer to read."""
-    farm = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-search-", dir=out.parent))
+@contextmanager
+def scratch_folder(out: Path) -> Iterator[Path]:
+    """A temporary folder beside out, removed afterwards (whatever happens)."""
+    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-index-", dir=out.parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def search_farm(out: Path, pages: tuple[str, ...], farm: Path) -> Path:
+    """farm, made to hold hard links to these pages of out (copies where links are
+    impossible), for the search indexer to read."""
     for page in pages:
         target = farm / page
         target.parent.mkdir(parents=True, exist_ok=True)

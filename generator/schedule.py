@@ -117,7 +117,7 @@ def _one(
         searched.schedule.page_written(output.path, data)
     else:
         staging.reuse(output.path, previous.outputs[output.path][1])
-        searched.schedule.page_kept(output.path, lambda: (staging.out / output.path).read_bytes())
+        searched.schedule.page_kept(output.path, lambda: staging.kept_bytes(output.path))
     if output.kind == "topic" and output is searched.last_topic:
         searched.schedule.topics_done()
 
