@@ -7,6 +7,9 @@ rebuild after editing one source, one after editing one topic page, a cold full 
 without the search index (which Hugo and Pelican do not make), the same two edits rebuilt
 inside one process (as `build.py serve` rebuilds), and (when installed) Hugo's and
 Pelican's full builds and their rebuilds after the same one-source edit; then the ratios.
+Then the live edit loop: `build.py serve` and `hugo server --renderToDisk` each running,
+the seconds from writing an edited topic or source file to its page being complete on
+disk, medians over --live-edits edits of each kind (--no-live skips it).
 The tools take turns, round by round, and each ratio is the median of one ratio per round,
 so that a machine whose speed drifts over minutes weighs on both sides alike. Every number
 comes from this run on this machine: compare ratios, not absolute times from elsewhere.
@@ -18,13 +21,18 @@ import argparse
 import json
 import os
 import platform
+import random
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -237,6 +245,194 @@ class OtherRuns:
         return found
 
 
+# The live edit loop: a server of each tool running, as a writer keeps one open.
+LIVE_PAUSE_S = 1.0  # between edits: both tools batch changes, so each edit is its own rebuild
+# ... plus a random part of up to one tick of Hugo's watcher, which collects changes every
+# 0.5 s: a fixed pause would land every edit at the same moment of its tick (always just
+# after one, say), where a writer's edits land anywhere. The same draws for both tools.
+LIVE_JITTER_S = 0.5
+LIVE_TIMEOUT_S = 20.0  # per edit: longer is a failure, reported as such
+LIVE_START_TIMEOUT_S = 600.0  # the first build, which at 10,000 sources takes a while
+POLL_S = 0.002
+FURNITURE = "\n\nRead Also:"  # where an article's text ends and its trailing furniture starts
+
+
+@dataclass
+class LiveTool:
+    """A server command and, per kind of edit, the file a writer edits and the page that
+    shows it on disk."""
+
+    name: str
+    command: list[str]
+    cwd: Path
+    env: dict[str, str] | None
+    edited: dict[str, Path]
+    page: dict[str, Path]
+
+
+class LiveFailure(Exception):
+    """A server that did not start, or a page that did not show an edit in time."""
+
+
+def free_port() -> int:
+    """A port nobody listens on now: both servers are told which one to use."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def briefing_live(site: Path, jobs: int | None) -> LiveTool:
+    """`build.py serve`, which rebuilds into SITE/output on every change."""
+    command = [sys.executable, str(REPO / "build.py"), "serve", "--root", str(site), "-q"]
+    command += ["--port", "{port}"] + (["--jobs", str(jobs)] if jobs else [])
+    source = sorted((site / "seeds").glob("*.txt"))[0]
+    topic = sorted((site / "content" / "topics").glob("*.md"))[0]
+    out = site / "output"
+    pages = {
+        "topic": out / "topics" / topic.stem / "index.html",
+        "source": out / "sources" / source.stem / "index.html",
+    }
+    edited = {"topic": topic, "source": source}
+    return LiveTool("briefing", command, REPO, briefing_env(), edited, pages)
+
+
+def hugo_live(site: Path, binary: str) -> LiveTool:
+    """`hugo server --renderToDisk`, as a writer who wants the pages on disk runs it. Its
+    fast render mode (the default) is kept: it renders the changed page in full, and is
+    what `hugo server` does unless told otherwise. Live reload is off: Briefing writes no
+    reload script to disk either, and no browser is connected."""
+    command = [binary, "server", "--renderToDisk", "--destination", "public"]
+    command += ["--disableLiveReload", "--port", "{port}"]
+    source = sorted((site / "content" / "sources").glob("*.md"))[0]
+    topic = sorted((site / "content" / "topics").glob("*.md"))[0]
+    pages = {
+        "topic": site / "public" / "topics" / topic.stem / "index.html",
+        "source": site / "public" / "sources" / source.stem / "index.html",
+    }
+    return LiveTool("hugo", command, site, None, {"topic": topic, "source": source}, pages)
+
+
+def start_server(tool: LiveTool, log: Path) -> subprocess.Popen[bytes]:
+    """Start the tool's server on a free port and return once its first build is on disk
+    and it answers HTTP (both tools serve only after their first build)."""
+    port = free_port()
+    command = [part.replace("{port}", str(port)) for part in tool.command]
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            command,
+            cwd=tool.cwd,
+            env=tool.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.perf_counter() + LIVE_START_TIMEOUT_S
+    while not (_answers(port) and all(page.exists() for page in tool.page.values())):
+        if process.poll() is not None or time.perf_counter() > deadline:
+            stop_server(process)
+            raise LiveFailure(f"{tool.name}'s server did not start")
+        time.sleep(0.05)
+    return process
+
+
+def _answers(port: int) -> bool:
+    """Whether something serves HTTP on the port (any status counts); HEAD, so that no
+    page is left half sent."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/", method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=5):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, as a writer stops a server; then, if it lingers, kill what it started."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _tail(log: Path) -> str:
+    """The end of a server's output, to say why it failed."""
+    return log.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+def write_edit(path: Path, original: str, kind: str, marker: str) -> float:
+    """Write the file as it was with one sentence added, as a writer edits a sentence, and
+    return the moment the write was closed. In a topic the sentence is a paragraph at the
+    end; in a source it ends the article's last paragraph, before the trailing furniture
+    (Briefing's cleaner drops what follows it, and takes a run of short paragraphs added
+    there, one per edit, for furniture too)."""
+    sentence = f"The benchmark added this sentence, {marker}, while serving."
+    at = original.rfind(FURNITURE) if kind == "source" else -1
+    if at < 0:
+        text = f"{original}\n\n{sentence}\n"
+    else:
+        text = f"{original[:at]} {sentence}{original[at:]}"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+    return time.perf_counter()
+
+
+def wait_for_page(page: Path, marker: str, written: float) -> float:
+    """Seconds from the write until the page holds the marker and is complete (ends with
+    </html>: a tool that writes in place may be caught halfway)."""
+    needle = marker.encode()
+    while True:
+        try:
+            data = page.read_bytes()
+        except OSError:
+            data = b""
+        now = time.perf_counter()
+        if needle in data and data.rstrip().endswith(b"</html>"):
+            return now - written
+        if now - written > LIVE_TIMEOUT_S:
+            raise LiveFailure(f"{page} did not show the edit {marker} in {LIVE_TIMEOUT_S:.0f} s")
+        time.sleep(POLL_S)
+
+
+def measure_live(tool: LiveTool, edits: int, log: Path) -> dict[str, list[float]]:
+    """Seconds from write to page on disk for edits of each kind, taking turns (topic,
+    source, topic, ...), with a pause after each so that every edit is its own rebuild."""
+    process = start_server(tool, log)
+    times: dict[str, list[float]] = {"topic": [], "source": []}
+    pauses, run = random.Random(5), os.urandom(4).hex()  # markers new to any earlier run
+    originals = {kind: path.read_text(encoding="utf-8") for kind, path in tool.edited.items()}
+    try:
+        time.sleep(LIVE_PAUSE_S)
+        for number in range(edits):
+            for kind in times:
+                marker = f"livemark{run}{kind}{number:03d}z"
+                written = write_edit(tool.edited[kind], originals[kind], kind, marker)
+                times[kind].append(wait_for_page(tool.page[kind], marker, written))
+                time.sleep(LIVE_PAUSE_S + pauses.uniform(0, LIVE_JITTER_S))
+    finally:
+        stop_server(process)
+    return times
+
+
+def live_runs(tools: list[LiveTool], edits: int, work: Path) -> dict[str, dict[str, list[float]]]:
+    """Each tool's live edit times, one server at a time (so that neither's background
+    work, such as Briefing's search index, lands on the other's edits); a tool whose loop
+    failed is reported on stderr and left out."""
+    found = {}
+    for tool in tools:
+        log = work / f"{tool.name}-serve.log"
+        try:
+            found[tool.name] = measure_live(tool, edits, log)
+        except LiveFailure as failure:
+            print(f"live edit loop of {tool.name} failed: {failure}", file=sys.stderr)
+            print(f"its server's output ended with:\n{_tail(log)}", file=sys.stderr)
+    return found
+
+
 def medians(rounds: list[dict[str, Sample]]) -> dict[str, Sample]:
     return {kind: median([found[kind] for found in rounds]) for kind in rounds[0]}
 
@@ -261,6 +457,63 @@ def count_html(folder: Path) -> int:
     return sum(1 for _ in folder.rglob("*.html"))
 
 
+def live_results(live: dict[str, dict[str, list[float]]]) -> dict[str, object]:
+    """The live loop's medians for --json (None where not measured) and every edit's time."""
+    found: dict[str, object] = {}
+    for name in ("briefing", "hugo"):
+        for kind in ("topic", "source"):
+            times = live.get(name, {}).get(kind)
+            found[f"{name}_live_edit_{kind}_s"] = (
+                round(statistics.median(times), 3) if times else None
+            )
+    found["live_edits_s"] = {
+        name: {kind: [round(t, 4) for t in times] for kind, times in kinds.items()}
+        for name, kinds in live.items()
+    }
+    return found
+
+
+def live_ratios(live: dict[str, dict[str, list[float]]]) -> list[tuple[str, float, str]]:
+    """Briefing's live edit over Hugo's, per kind: medians of a minute apart, one server
+    running at a time."""
+    ours, theirs = live.get("briefing"), live.get("hugo")
+    if not (ours and theirs):
+        return []
+    return [
+        (
+            f"live {kind} edit / hugo server",
+            statistics.median(ours[kind]) / statistics.median(theirs[kind]),
+            "<= 1.0",
+        )
+        for kind in ("topic", "source")
+    ]
+
+
+def live_note(args: argparse.Namespace, hugo: bool, measured: list[str]) -> str:
+    """Why a tool's live loop is missing from the table, if it is."""
+    if args.no_live:
+        return "live edit loop not measured (--no-live)"
+    if "hugo" in measured:
+        return ""
+    if args.no_others:
+        return "hugo server not measured (--no-others)"
+    if not hugo:
+        return "hugo server not measured: hugo is not installed"
+    return ""
+
+
+def print_live(live: dict[str, dict[str, list[float]]], note: str) -> None:
+    """The live loop's rows of the table: median, and the range of the edits."""
+    for name, kinds in live.items():
+        for kind, times in kinds.items():
+            spread = f"  ({len(times)} edits, {min(times):.3f}-{max(times):.3f})"
+            print(
+                f"{name + ' live ' + kind + ' edit':<28}{statistics.median(times):>10.3f}{spread}"
+            )
+    if note:
+        print(note)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -274,9 +527,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     parser.add_argument("--no-others", action="store_true", help="skip Hugo and Pelican")
+    parser.add_argument("--no-live", action="store_true", help="skip the live edit loop")
+    parser.add_argument(
+        "--live-edits", type=int, default=7, help="live edits of each kind (default 7); medians"
+    )
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.sources < 1 or args.topics < 1:
-        parser.error("--runs, --sources and --topics must be at least 1")
+    if min(args.runs, args.sources, args.topics, args.live_edits) < 1:
+        parser.error("--runs, --sources, --topics and --live-edits must be at least 1")
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="briefing-bench-"))
     try:
@@ -298,6 +555,10 @@ def main(argv: list[str] | None = None) -> int:
                 their_rounds[name].append(tool.round(number))
         pages = count_html(sites["briefing"] / "output")
         serving = measure_in_process(sites["briefing"], args.runs, args.jobs)
+        live_tools = [] if args.no_live else [briefing_live(sites["briefing"], args.jobs)]
+        if live_tools and "hugo" in tools:
+            live_tools.append(hugo_live(sites["hugo"], str(tools["hugo"].binary)))
+        live = live_runs(live_tools, args.live_edits, work)
         briefing = medians(rounds)
         others = {
             name: (medians(their_rounds[name]) if name in tools else None)
@@ -327,6 +588,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, other in others.items():
         for kind in ("full", "edit"):
             results[f"{name}_{kind}_s"] = round(other[kind].seconds, 3) if other else None
+    results.update(live_results(live))
     # A median like the rest: one sample of a 0.2 s process is mostly noise. It exits as
     # build.py does, without tearing the interpreter down (that alone took 0.06 s).
     start = [sys.executable, "-c", "import os, generator.cli; os._exit(0)"]
@@ -347,6 +609,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds in serving.items():
         print(f"{'briefing ' + name + ' (serve)':<28}{seconds:>10.3f}")
     print(f"{'python + import generator':<28}{startup:>10.3f}")
+    print_live(live, live_note(args, "hugo" in tools, [t.name for t in live_tools]))
     print(f"\nHTML pages written by Briefing: {pages}")
     full = briefing["full"].seconds
     print("ratios (lower is better for Briefing; each the median of one ratio per round):")
@@ -368,16 +631,23 @@ def main(argv: list[str] | None = None) -> int:
         if theirs:
             ratio = paired(rounds, "edit_source", theirs, "edit")
             ratios.append((f"edit source / {name} edit", ratio, "none"))
+    ratios += live_ratios(live)
     for label, value, target in ratios:
         note = f"target {target}" if target.startswith("<=") else "for comparison"
         print(f"  {label:<30}{value:6.2f}  ({note})")
     results["ratios"] = {label.strip(): round(value, 3) for label, value, _ in ratios}
     noop = briefing["noop"].seconds - startup
     print(f"  {'noop - python start-up':<30}{noop:6.3f} s (target <= 0.2 s)")
+    for kind, times in live.get("briefing", {}).items():
+        label = f"serve: {kind} edit to page"
+        print(f"  {label:<30}{statistics.median(times):6.3f} s (target <= 0.150 s)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")
-    return 0
+    failed = [tool.name for tool in live_tools if tool.name not in live]
+    if failed:
+        print(f"\nthe live edit loop failed for: {', '.join(failed)} (see above)", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

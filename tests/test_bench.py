@@ -20,6 +20,8 @@ from corpus import generate  # noqa: E402
 
 
 def test_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
+    """The whole bench, the live edit loop of `build.py serve` included; without Hugo and
+    Pelican, which CI may not have."""
     out = tmp_path / "bench.json"
     result = subprocess.run(
         [
@@ -32,6 +34,8 @@ def test_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
             "--runs",
             "1",
             "--no-others",
+            "--live-edits",
+            "2",
             "--json",
             str(out),
         ],
@@ -50,10 +54,15 @@ def test_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
         "briefing_serve_edit_source_s",
         "briefing_serve_edit_topic_s",
         "briefing_peak_mb",
+        "briefing_live_edit_topic_s",
+        "briefing_live_edit_source_s",
     ):
         assert isinstance(data[key], float) and data[key] > 0
+    assert [len(data["live_edits_s"]["briefing"][kind]) for kind in ("topic", "source")] == [2, 2]
     for other in ("hugo_full_s", "hugo_edit_s", "pelican_full_s", "pelican_edit_s"):
         assert data[other] is None
+    assert data["hugo_live_edit_topic_s"] is None and data["hugo_live_edit_source_s"] is None
+    assert "hugo server not measured (--no-others)" in result.stdout
     assert "ratios" in result.stdout
     assert data["ratios"]["edit source / full"] > 0
 
