@@ -117,7 +117,10 @@ def serve(
     stop = threading.Event()
     try:
         existing = [p for p in watch_paths if p.exists()]
-        for changes in watch(*existing, stop_event=stop, debounce=200, step=50):
+        # A change is taken once no other came for `step` ms (an editor's save is a few
+        # writes and a rename within a millisecond or two), and at most `debounce` ms after
+        # the first: what a writer waits for before the rebuild starts.
+        for changes in watch(*existing, stop_event=stop, debounce=200, step=20):
             names = sorted({Path(path).name for _, path in changes})
             if rebuild(address, names):
                 counter.bump()
