@@ -91,7 +91,9 @@ class LiveSite:
     def _index(self, late: DeferredSearch, record: BuildRecord) -> BuildRecord:
         """Index the parts beside the output, then move them in (unless stopped)."""
         with scratch_folder(self.out) as scratch:
-            self._indexer = indexer = Indexer(late.binary, late.language, self.options.jobs)
+            self._indexer = indexer = Indexer(
+                late.binary, late.language, self.options.jobs, background=True
+            )
             for bundle in late.bundles:
                 farm = search_farm(self.out, bundle.pages, scratch / "pages" / bundle.folder)
                 indexer.add(farm, scratch / "made" / bundle.folder, bundle)

@@ -286,10 +286,12 @@ class Indexer:
     then waited 17 s for the last shards with a core partly idle).
     """
 
-    def __init__(self, binary: Path, language: str, tail: int = 1):
+    def __init__(self, binary: Path, language: str, tail: int = 1, background: bool = False):
         self.binary = binary
         self.language = language.split("-")[0] or "en"
         self.tail = max(1, tail)
+        # Behind the writer's next rebuild (serve): Pagefind yields the cores to it.
+        self.background = background
         self._processes: set[subprocess.Popen[str]] = set()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -337,6 +339,8 @@ class Indexer:
                     "reinstall it with pip install 'pagefind[bin]', or set search: false",
                 )
                 continue
+            if self.background:
+                _yield_cpu(process.pid)
             with self._lock:
                 self._processes.add(process)
             if self._stopped:  # stop() came between the start and the registration
@@ -385,3 +389,11 @@ class Indexer:
                 process.kill()
         if self._threads:
             self._join()
+
+
+def _yield_cpu(pid: int) -> None:
+    """Lower a process's priority (where the system allows it)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, 10)
+    except (AttributeError, OSError):  # no setpriority (Windows), or the process ended
+        pass
