@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +222,7 @@ def _load(root: Path, options: BuildOptions, cache: BuildCache) -> tuple[Setting
         drafts=options.drafts,
         base_url=options.base_url,
         default_url=options.default_url,
-        clean_all=lambda requests: cache.clean_all(requests, options.jobs),
+        clean_all=partial(cache.clean_all, jobs=options.jobs),
         parse=cache.parse_yaml,
     )
     return replace(settings, search=settings.search and options.search), site
@@ -253,7 +254,7 @@ def _write(
             defer_search=later,
         )
         count = staging.commit(
-            finish=(lambda _: _wait_for(indexer)) if indexer else None, finished=done.indexed
+            finish=partial(_wait_for, indexer) if indexer else None, finished=done.indexed
         )
     finally:
         if indexer:
@@ -359,7 +360,8 @@ NO_URL_WARNING = Problem(
 )
 
 
-def _wait_for(indexer: Indexer) -> None:
+def _wait_for(indexer: Indexer, folder: Path) -> None:
+    """Wait until the search index is written into the staging folder."""
     with stage("wait for the search index"):
         indexer.finish()
 
