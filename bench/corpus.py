@@ -281,7 +281,8 @@ def generate(root: Path, sources: int, topics: int, repo: Path) -> dict[str, Pat
     topic_list = make_topics(articles, topics)
     sites = {"briefing": root / "briefing", "hugo": root / "hugo", "pelican": root / "pelican"}
     write_briefing(sites["briefing"], articles, topic_list)
-    (sites["briefing"] / "themes").symlink_to(repo / "themes", target_is_directory=True)
+    # A copy, not a link: a build refuses inputs that link out of the project.
+    shutil.copytree(repo / "themes", sites["briefing"] / "themes")
     write_hugo(sites["hugo"], articles, topic_list)
     write_pelican(sites["pelican"], articles, topic_list)
     return sites

@@ -25,7 +25,7 @@ from .config import SETTINGS_FILE, Settings, load_settings
 from .content import load_content, load_timeline
 from .extract import CleanRequest, clean_articles
 from .feeds import normalise_base_url
-from .inputs import parse_yaml
+from .inputs import links_out_of_project, parse_yaml
 from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Problem, Site, Source
 from .output import StagingFolder, check_output_dir, staged_output
 from .parallel import default_jobs
@@ -186,6 +186,9 @@ def _build(
     build left, when the caller holds it (serve); else it is read from the cache."""
     started, _ = time.perf_counter(), take()
     check_output_dir(out, root)
+    outside = links_out_of_project(root)
+    if outside:
+        raise BuildError(outside)
     pagefind = pagefind_binary()
     fingerprint = "" if options.live else _fingerprint(root, options, pagefind)
     with stage("check for changes"):

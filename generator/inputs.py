@@ -13,6 +13,65 @@ from .models import BuildError, Problem
 DEFAULT_MAX_BYTES = 60_000_000
 
 
+# What a build reads, in the project folder.
+INPUT_PARTS = ("seeds", "content", "themes", "briefing.yaml")
+
+
+def links_out_of_project(root: Path) -> list[Problem]:
+    """Every input that is a symbolic link to something outside the project (the link
+    itself, or a folder above it): a briefing cloned from someone else must never read,
+    let alone publish, a file of the machine that builds it. Links inside are fine."""
+    top = os.path.realpath(root)
+    problems = []
+    for name in INPUT_PARTS:
+        for path, rel in _links_under(os.path.join(top, name), name):
+            target = os.path.realpath(path)
+            if target != top and not target.startswith(top + os.sep):
+                problems.append(_outside(root, rel, target))
+    return sorted(problems, key=lambda p: (p.file, p.line or 0, p.message))
+
+
+def _links_under(path: str, rel: str) -> list[tuple[str, str]]:
+    """The symbolic links at or below path, which are not followed: (path, relative)."""
+    if os.path.islink(path):
+        return [(path, rel)]
+    found, pending = [], [(path, rel)] if os.path.isdir(path) else []
+    while pending:
+        folder, below = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    found.append((entry.path, f"{below}/{entry.name}"))
+                elif entry.is_dir():
+                    pending.append((entry.path, f"{below}/{entry.name}"))
+    return found
+
+
+def _outside(root: Path, rel: str, target: str) -> Problem:
+    """The problem of a link out of the project; a seed file's is located at its entry."""
+    message = f"{rel} is a link to {target}, outside the project"
+    hint = "copy the file into the project instead of linking to it"
+    name = rel.removeprefix("seeds/")
+    entry = _entry_line(root / "seeds" / "sources.yaml", name) if rel.startswith("seeds/") else None
+    if entry:
+        return Problem("seeds/sources.yaml", entry, message, hint)
+    return Problem(rel, None, message, hint)
+
+
+def _entry_line(sources: Path, name: str) -> int | None:
+    """The line of sources.yaml that names a seed file, if one does (read as plain text:
+    this runs before anything is parsed)."""
+    if "/" in name or sources.is_symlink() or not sources.is_file():
+        return None
+    with open(sources, "rb") as handle:
+        lines = handle.read().decode("utf-8", errors="replace").splitlines()
+    for number, line in enumerate(lines, start=1):
+        words = line.strip().lstrip("- ").split(":", 1)
+        if len(words) == 2 and words[0].strip() == "file" and words[1].strip(" '\"") == name:
+            return number
+    return None
+
+
 def read_bytes(path: Path | str, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Read a file, refusing ones too large to be a sane input (one open, its size from
     the open file: a rebuild reads every seed file)."""

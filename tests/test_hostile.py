@@ -272,7 +272,7 @@ NAME_CHARS = string.ascii_letters + string.digits + " ._-~'\"<>&;|%$#@!()[]{}=+,
 
 def tiny_project(root: Path) -> None:
     (root / "content/topics").mkdir(parents=True)
-    (root / "themes").symlink_to(ROOT / "themes", target_is_directory=True)
+    shutil.copytree(ROOT / "themes", root / "themes")
     (root / "briefing.yaml").write_text("search: false\n", encoding="utf-8")
 
 
