@@ -33,7 +33,7 @@ from .plan import Plan, make_plan
 from .schedule import PassResult, run_pass
 from .search import Bundle, Indexer, pagefind_binary, unavailable_warning
 from .site import link_site
-from .sources import load_sources
+from .sources import SeedsSeen, load_sources, seeds_identity
 from .templates import make_environment, theme_dirs, theme_static
 from .timings import stage, take
 
@@ -64,8 +64,10 @@ def load_site(
     default_url: str | None = None,
     clean_all: Callable[[list[CleanRequest]], list[CleanedArticle]] = clean_articles,
     parse: Callable[[str, str], Any] = parse_yaml,
+    seen: SeedsSeen | None = None,
 ) -> tuple[Settings, Site]:
-    """Load and link every input; raise BuildError listing all problems found."""
+    """Load and link every input; raise BuildError listing all problems found. seen: what
+    this process loaded from seeds/ last (serve), taken again if no seed file changed."""
     settings = load_settings(root)
     theme_dirs(root, settings.theme)  # a wrong theme: said before the sources are cleaned
     if base_url or (default_url and not settings.url):
@@ -77,9 +79,7 @@ def load_site(
     pages: list[Page] = []
     try:
         with stage("load and clean sources"):
-            sources = load_sources(
-                root, max_bytes=settings.max_file_bytes, clean_all=clean_all, parse=parse
-            )
+            sources = _sources(root, settings, clean_all, parse, seen)
     except BuildError as err:
         problems.extend(err.problems)
     events: list[Event] = []
@@ -95,6 +95,25 @@ def load_site(
         raise BuildError(problems)
     with stage("link"):
         return settings, link_site(sources, home, topics, pages, events)
+
+
+def _sources(
+    root: Path,
+    settings: Settings,
+    clean_all: Callable[[list[CleanRequest]], list[CleanedArticle]],
+    parse: Callable[[str, str], Any],
+    seen: SeedsSeen | None,
+) -> list[Source]:
+    """The sources: those seen last if no file in seeds/ changed since, else loaded."""
+    identity = seeds_identity(root) + ((str(settings.max_file_bytes), 0, 0, 0, 0),)
+    if seen and seen.identity == identity:
+        return seen.sources
+    sources = load_sources(
+        root, max_bytes=settings.max_file_bytes, clean_all=clean_all, parse=parse
+    )
+    if seen is not None:
+        seen.identity, seen.sources = identity, sources
+    return sources
 
 
 def build(
@@ -181,9 +200,11 @@ def _build(
     options: BuildOptions,
     cache: BuildCache,
     previous: PreviousBuild | None = None,
+    seen: SeedsSeen | None = None,
 ) -> Built:
     """load, link, check, plan, render and write, index, record. previous: what the last
-    build left, when the caller holds it (serve); else it is read from the cache."""
+    build left, and seen: the sources it loaded, when the caller holds them (serve); else
+    the cache is read and every seed file loaded."""
     started, _ = time.perf_counter(), take()
     check_output_dir(out, root)
     outside = links_out_of_project(root)
@@ -195,7 +216,7 @@ def _build(
         summary = cache.unchanged_build(fingerprint, out) if fingerprint else None
     if summary is not None:
         return Built(_result(summary, 0, started, skipped=True))
-    settings, site = _load(root, options, cache)
+    settings, site = _load(root, options, cache, seen)
     if previous is None:
         with stage("read the cache"):
             previous = cache.previous(out)
@@ -218,7 +239,9 @@ def _build(
     return Built(_result(summary, count, started), record, late)
 
 
-def _load(root: Path, options: BuildOptions, cache: BuildCache) -> tuple[Settings, Site]:
+def _load(
+    root: Path, options: BuildOptions, cache: BuildCache, seen: SeedsSeen | None
+) -> tuple[Settings, Site]:
     """Load and link the site, cleaning only what the cache does not hold."""
     settings, site = load_site(
         root,
@@ -227,6 +250,7 @@ def _load(root: Path, options: BuildOptions, cache: BuildCache) -> tuple[Setting
         default_url=options.default_url,
         clean_all=partial(cache.clean_all, jobs=options.jobs),
         parse=cache.parse_yaml,
+        seen=seen,
     )
     return replace(settings, search=settings.search and options.search), site
 

@@ -25,6 +25,7 @@ from .models import BuildError, Problem
 from .output import install_folder, scratch_folder, search_farm
 from .resolve import QuoteRecord
 from .search import Indexer
+from .sources import SeedsSeen
 
 
 class LiveSite:
@@ -41,6 +42,7 @@ class LiveSite:
         self.options = replace(options, live=True)
         self.report = report  # told of a failed search index update
         self._previous: PreviousBuild | None = None
+        self._seen = SeedsSeen()
         self._thread: threading.Thread | None = None
         self._indexer: Indexer | None = None
         self._stopped = threading.Event()
@@ -52,7 +54,7 @@ class LiveSite:
         self.close()
         cache = BuildCache(self.root)
         with _young_objects_collected_only():
-            built = _build(self.root, self.out, self.options, cache, self._previous)
+            built = _build(self.root, self.out, self.options, cache, self._previous, self._seen)
         if built.record is not None:
             self._previous = previous_from(built.record, self._previous)
             self._stopped.clear()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Literal
 
@@ -165,6 +165,15 @@ class Source:
         several times: 45,000 hashes a rebuild at 10,000 sources)."""
         return hashlib.sha256(self.raw).hexdigest()
 
+    @cached_property
+    def digest(self) -> str:
+        """A hash of the source's metadata, and of its article by fingerprint when it has
+        one (what page keys stand for it by; once per object, which serve's rebuilds keep
+        while the seed files do not change)."""
+        metadata = [getattr(self, name) for name in _SOURCE_METADATA]
+        article = self.article.fingerprint or repr(self.article)
+        return hashlib.sha256((repr(metadata) + article).encode()).hexdigest()
+
     @property
     def archive_url(self) -> str | None:
         """The Internet Archive's copies of the original address."""
@@ -186,6 +195,10 @@ class Source:
     def original_path(self) -> str:
         """The page showing the original text."""
         return f"sources/{self.id}/original/index.html"
+
+
+# A source's fields but its article and its raw bytes (their hashes stand for them).
+_SOURCE_METADATA = tuple(f.name for f in fields(Source) if f.name not in ("article", "raw"))
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,12 @@ template is given, and nothing else (or pages are rendered again for nothing).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from .models import Page, Site, Source, Tag
 from .pagination import Pagination
 from .resolve import CitedSource, Linked, Passage
-
-# A source's fields but its article and its raw bytes (their hashes stand for them).
-_METADATA_FIELDS = tuple(f.name for f in fields(Source) if f.name not in ("article", "raw"))
 
 
 def key_of(value: object) -> str:
@@ -42,18 +39,7 @@ class PageKeys:
     @classmethod
     def make(cls, site: Site, linked: Linked, shared: tuple[Any, ...]) -> PageKeys:
         """shared: everything all pages are rendered from."""
-        digests = {
-            # A source's metadata, and its article by fingerprint when it has one (its
-            # fields read directly: a copy without raw and article, as dataclasses.replace
-            # made, was a tenth of a second at 10,000 sources).
-            source.id: hashlib.sha256(
-                (
-                    repr([getattr(source, name) for name in _METADATA_FIELDS])
-                    + (source.article.fingerprint or repr(source.article))
-                ).encode()
-            ).hexdigest()
-            for source in site.sources
-        }
+        digests = {source.id: source.digest for source in site.sources}
         return cls(key_of(shared), linked, digests)
 
     def page_digest(self, page: Page) -> str:

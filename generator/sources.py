@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -154,6 +154,33 @@ class _Seeds:
     seeds_dir: str
     rel: str  # sources.yaml as problems name it
     max_bytes: int
+
+
+@dataclass
+class SeedsSeen:
+    """What one process last loaded from seeds/: the identity of each file there (name,
+    size, times, inode) and the sources made of them. serve's rebuilds load them again
+    only when an identity changed (an edit of a topic leaves the sources as they were)."""
+
+    identity: tuple[tuple[str, int, int, int, int], ...] = ()
+    sources: list[Source] = field(default_factory=list)
+
+
+def seeds_identity(
+    root: Path, seeds_dir: str = "seeds"
+) -> tuple[tuple[str, int, int, int, int], ...]:
+    """The identity of every file in the seeds folder (sources.yaml included)."""
+    try:
+        entries = sorted(os.scandir(root / seeds_dir), key=lambda entry: entry.name)
+    except OSError:
+        return ()
+    found = []
+    for entry in entries:
+        status = entry.stat()
+        found.append(
+            (entry.name, status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+        )
+    return tuple(found)
 
 
 def load_sources(
