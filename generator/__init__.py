@@ -19,13 +19,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache, BuildRecord, PreviousBuild, input_fingerprint, theme_key
+from .cache import CACHE_DIR, BuildCache, BuildRecord, PreviousBuild, input_fingerprint, theme_key
 from .checks import Checked, check_paths, check_site
 from .config import SETTINGS_FILE, Settings, load_settings
 from .content import load_content, load_timeline
 from .extract import CleanRequest, clean_articles
 from .feeds import normalise_base_url
 from .inputs import links_out_of_project, parse_yaml
+from .lock import DEFAULT_WAIT_S, BuildLock
 from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Problem, Site, Source
 from .output import StagingFolder, check_output_dir, staged_output
 from .parallel import default_jobs
@@ -126,6 +127,8 @@ def build(
     jobs: int | None = None,
     search: bool = True,
     default_url: str | None = None,
+    wait: float = DEFAULT_WAIT_S,
+    waiting: Callable[[str], None] = lambda message: None,
 ) -> BuildResult:
     """Build the site under root into out (default root/output).
 
@@ -135,12 +138,19 @@ def build(
     core). The output is the same either way. search=False leaves the search index out, as
     'search: false' in briefing.yaml does (the --no-search preview). default_url is the
     site's address when neither base_url nor 'url:' gives one (serve's own address).
+    One build of a project runs at a time: another waits up to `wait` seconds (telling
+    waiting() so), then fails.
     """
     options = BuildOptions(drafts, base_url, default_url, search, jobs or default_jobs())
     root = root.resolve()
     out = (out or root / "output").resolve()
-    with _young_objects_collected_only():
-        return _build(root, out, options, BuildCache(root, enabled=use_cache)).result
+    lock = BuildLock(root / CACHE_DIR, wait)
+    lock.acquire(waiting)
+    try:
+        with _young_objects_collected_only():
+            return _build(root, out, options, BuildCache(root, enabled=use_cache)).result
+    finally:
+        lock.release()
 
 
 @dataclass(frozen=True)

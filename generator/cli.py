@@ -9,14 +9,17 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
 from . import BuildResult, __version__, build
+from .cache import CACHE_DIR
 from .cache import clear as clear_cache
 from .config import SETTINGS_FILE
 from .extract import HTML_SUFFIXES, extract_html, extract_text, extraction_json
 from .inputs import decode_text, read_bytes
+from .lock import DEFAULT_WAIT_S, BuildLock
 from .models import BuildError, Problem
 from .output import check_output_dir
 from .progress import ProgressLine
@@ -96,6 +99,14 @@ def add_build_options(parser: argparse.ArgumentParser, *, suppress: bool = False
         metavar="N",
         help="worker processes for cleaning sources and rendering their pages (default: one "
         "per core; 1: no workers)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=default(DEFAULT_WAIT_S),
+        metavar="SECONDS",
+        help="how long to wait for another build of the same project (another terminal, "
+        f"a preview server rebuilding) before giving up (default: {DEFAULT_WAIT_S:g})",
     )
     parser.add_argument(
         "--timings",
@@ -197,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "extract":
         return _extract(args.file, parser)
+    if args.wait < 0:
+        parser.error("--wait must be 0 or more")
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be 1 or more")
     if args.command == "serve" and not 0 <= args.port <= 65535:
@@ -234,7 +247,14 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "base_url": args.base_url,
         "jobs": args.jobs,
         "search": not args.no_search,
+        "wait": args.wait,
+        "waiting": _say,
     }
+
+
+def _say(message: str) -> None:
+    """A message about the build's progress, on standard error."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def _serve(root: Path, out: Path, args: argparse.Namespace) -> int:
@@ -253,8 +273,9 @@ def _serve(root: Path, out: Path, args: argparse.Namespace) -> int:
         if live is None:
             jobs = args.jobs or default_jobs()
             options = BuildOptions(args.drafts, args.base_url, address, not args.no_search, jobs)
-            live = LiveSite(root, out, options, report=print_problems)
-        built = _build_and_report(out, args, live.rebuild, changed)
+            lock = BuildLock(root / CACHE_DIR, args.wait)
+            live = LiveSite(root, out, options, report=print_problems, lock=lock)
+        built = _build_and_report(out, args, partial(live.rebuild, _say), changed)
         if built and built.url == address and not (said or args.quiet):
             said = True
             print(

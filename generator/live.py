@@ -20,7 +20,8 @@ from . import (
     _build,
     _young_objects_collected_only,
 )
-from .cache import BuildCache, BuildRecord, PreviousBuild
+from .cache import CACHE_DIR, BuildCache, BuildRecord, PreviousBuild
+from .lock import BuildLock
 from .models import BuildError, Problem
 from .output import install_folder, scratch_folder, search_farm
 from .resolve import QuoteRecord
@@ -37,8 +38,10 @@ class LiveSite:
         out: Path,
         options: BuildOptions,
         report: Callable[[list[Problem]], None] = lambda problems: None,
+        lock: BuildLock | None = None,
     ):
         self.root, self.out = root, out
+        self.lock = lock or BuildLock(root / CACHE_DIR)  # held until the background is done
         self.options = replace(options, live=True)
         self.report = report  # told of a failed search index update
         self._previous: PreviousBuild | None = None
@@ -48,18 +51,25 @@ class LiveSite:
         self._stopped = threading.Event()
         self._installing = threading.Lock()
 
-    def rebuild(self) -> BuildResult:
+    def rebuild(self, waiting: Callable[[str], None] = lambda message: None) -> BuildResult:
         """Build what changed (raising BuildError as build() does); the search index and
         the cache are brought up to date afterwards, in the background."""
         self.close()
-        cache = BuildCache(self.root)
-        with _young_objects_collected_only():
-            built = _build(self.root, self.out, self.options, cache, self._previous, self._seen)
-        if built.record is not None:
-            self._previous = previous_from(built.record, self._previous)
-            self._stopped.clear()
-            self._thread = threading.Thread(target=self._finish, args=(built, cache), daemon=True)
-            self._thread.start()
+        self.lock.acquire(waiting)
+        try:
+            cache = BuildCache(self.root)
+            with _young_objects_collected_only():
+                built = _build(self.root, self.out, self.options, cache, self._previous, self._seen)
+        except BaseException:
+            self.lock.release()
+            raise
+        if built.record is None:
+            self.lock.release()
+            return built.result
+        self._previous = previous_from(built.record, self._previous)
+        self._stopped.clear()
+        self._thread = threading.Thread(target=self._finish, args=(built, cache), daemon=True)
+        self._thread.start()
         return built.result
 
     def wait(self) -> None:
@@ -79,16 +89,20 @@ class LiveSite:
 
     def _finish(self, built: Built, cache: BuildCache) -> None:
         """Index the deferred search parts and move them in; then save the build's record
-        (with the parts as they are now in the output)."""
+        (with the parts as they are now in the output), and let other builds run."""
         assert built.record is not None
         record = built.record
-        if built.deferred:
-            try:
+        try:
+            if built.deferred:
                 record = self._index(built.deferred, record)
-            except BuildError as err:
-                if not self._stopped.is_set():
-                    self.report(err.problems)
-        cache.save(self.out, record)
+        except BuildError as err:
+            if not self._stopped.is_set():
+                self.report(err.problems)
+        finally:
+            try:
+                cache.save(self.out, record)
+            finally:
+                self.lock.release()
 
     def _index(self, late: DeferredSearch, record: BuildRecord) -> BuildRecord:
         """Index the parts beside the output, then move them in (unless stopped)."""
