@@ -54,6 +54,7 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     skipped: bool = False
     url: str | None = None  # the site's address the build used, if any
+    notes: tuple[str, ...] = ()  # what the build ignored (a damaged cache), for -v
     stages: tuple[tuple[str, float], ...] = ()
 
 
@@ -246,7 +247,7 @@ def _build(
     late = None
     if done.deferred and pagefind:
         late = DeferredSearch(done.deferred, pagefind, settings.language, record)
-    return Built(_result(summary, count, started), record, late)
+    return Built(replace(_result(summary, count, started), notes=tuple(cache.notes)), record, late)
 
 
 def _load(

@@ -172,6 +172,8 @@ class BuildCache:
         self._parsed_used: dict[str, Any] = {}
         self._parsed_changed = False
         self._rendered_before: set[str] = set()
+        # What was found damaged (or written by another version) and ignored: said under -v.
+        self.notes: list[str] = []
 
     def _read_json(self, name: str) -> dict[str, Any]:
         """A JSON mapping from the cache, read once per build; {} when off, absent or damaged."""
@@ -193,16 +195,26 @@ class BuildCache:
         known = _LOADED.get(path)
         if identity and known and known[0] == identity:
             return dict(known[1])
+        if identity is None:
+            return {}
         try:
             with open(path, "rb") as handle:
                 data = decode(handle.read())
-        except Exception:  # noqa: BLE001 - any damage to the cache is a miss
-            return {}
+        except Exception as err:  # noqa: BLE001 - any damage to the cache is a miss
+            return self._ignored(name, f"{type(err).__name__}: {err}")
         if not isinstance(data, dict):
-            return {}
+            return self._ignored(name, f"a {type(data).__name__}, not a mapping")
         if identity:
             _LOADED[path] = (identity, data)
         return dict(data)
+
+    def _ignored(self, name: str, why: str) -> dict[str, Any]:
+        """Note a cache file that could not be used; nothing of it is."""
+        self.notes.append(
+            f"ignored the build cache's {name} (damaged, or written by another version: "
+            f"{why[:120]}); what it held is made again"
+        )
+        return {}
 
     def _write_json_if_changed(self, name: str, data: dict[str, Any]) -> None:
         """Write a JSON mapping unless it equals the one read from the cache this build."""
@@ -363,7 +375,10 @@ class BuildCache:
         tenth of a second per thousand entries to parse, a twentieth of that to unpickle)."""
         if self._parsed is None:
             self._parsed = self._read_pickle(_PARSED_YAML)
-        key = hashlib.sha256(f"{rel}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+        # The code too: another version may parse the same text differently.
+        key = hashlib.sha256(
+            f"{code_fingerprint()}\0{rel}\0{text}".encode("utf-8", "surrogatepass")
+        ).hexdigest()
         if key not in self._parsed:
             self._parsed[key] = parse_yaml(text, rel)
             self._parsed_changed = True

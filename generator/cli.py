@@ -352,6 +352,9 @@ def _build_and_report(
         return None
     if args.timings:
         print_timings(result.stages)
+    if args.verbose:
+        for note in result.notes:
+            print(f"note: {note}", file=sys.stderr)
     if not args.quiet:
         print_problems(result.warnings)
         if result.skipped:

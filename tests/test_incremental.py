@@ -425,3 +425,25 @@ def test_a_rebuild_in_the_same_process_takes_the_cache_from_memory_while_it_is_c
     after = incremental(project)
     assert unpickled and len(cleaned) == 5
     assert after == clean_build(project, tmp_path / "clean2")
+
+
+def test_a_damaged_or_foreign_cache_is_noted_under_verbose(project: Path, tmp_path: Path) -> None:
+    """Garbage, a truncated file, or a file of another shape: each is ignored (the build is
+    a clean one's) and said under -v only."""
+    assert run_cli("--root", str(project), "-q").returncode == 0
+    cache = project / ".briefing-cache"
+    (cache / "verified-quotes.json").write_bytes(b"\x80garbage")
+    articles = sorted(cache.glob("articles-*.pickle"))[0]
+    articles.write_bytes(articles.read_bytes()[:20])
+    (cache / "feed-html.json").write_text("[1, 2, 3]", encoding="utf-8")
+    edit_source(project)
+    quiet = run_cli("--root", str(project))
+    assert quiet.returncode == 0 and "note:" not in quiet.stderr
+    edit_unquoted = project / "seeds/001_aa6b22c0c52c705b.txt"
+    edit(edit_unquoted, "may be willing to communicate", "may yet be willing to communicate")
+    (cache / "verified-quotes.json").write_bytes(b"\x80garbage")
+    verbose = run_cli("--root", str(project), "-v")
+    assert verbose.returncode == 0, verbose.stderr
+    assert "note: ignored the build cache's verified-quotes.json" in verbose.stderr
+    build(project, tmp_path / "clean", use_cache=False)  # as the command line, no URL
+    assert tree_digest(project / "output") == tree_digest(tmp_path / "clean")
