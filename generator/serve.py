@@ -7,12 +7,15 @@ because the build only replaces the output folder when it succeeds.
 
 from __future__ import annotations
 
+import errno
 import functools
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 VERSION_PATH = "/__briefing__/version"
 RELOAD_SCRIPT = b"""<script>
@@ -42,6 +45,10 @@ class BuildCounter:
             self.value += 1
 
 
+class _BadPath(ValueError):
+    """A request path no file of the output can have."""
+
+
 class PreviewHandler(SimpleHTTPRequestHandler):
     """Serve files from the output folder, with the reload script added to HTML pages."""
 
@@ -51,7 +58,44 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         self.counter = counter
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
+    def __getattr__(self, name: str) -> Any:
+        """Any method but GET and HEAD (do_PUT, do_DELETE, ...): 405, not http.server's 501."""
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
+
+    def _not_allowed(self) -> None:
+        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def translate_path(self, path: str) -> str:
+        """http.server's mapping into the output folder (which drops '..'), refusing a path
+        that decodes to a NUL or other control character."""
+        if any(ord(c) < 32 for c in unquote(path.split("?", 1)[0])):
+            raise _BadPath
+        return super().translate_path(path)
+
+    def send_head(self) -> Any:
+        try:
+            return super().send_head()
+        except _BadPath:
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad path")
+        except OSError:
+            self.send_error(HTTPStatus.NOT_FOUND)
+        return None
+
     def do_GET(self) -> None:  # noqa: N802 - the http.server naming
+        try:
+            self._get()
+        except _BadPath:
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad path")
+        except OSError as err:  # a name too long for the file system, say: no such file
+            too_long = err.errno == errno.ENAMETOOLONG
+            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG if too_long else HTTPStatus.NOT_FOUND)
+
+    def _get(self) -> None:
         if self.path.split("?")[0] == VERSION_PATH:
             self._send(HTTPStatus.OK, str(self.counter.value).encode(), "text/plain")
             return
@@ -114,6 +158,11 @@ def serve(
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     announce(f"serving {out} at {address} (Ctrl-C to stop)")
+    if not _loopback(host):
+        announce(
+            f"note: listening on {host}, not only on this machine: anyone who can reach it on "
+            "your network can read the preview (--host 127.0.0.1 keeps it to this machine)"
+        )
     stop = threading.Event()
     try:
         existing = [p for p in watch_paths if p.exists()]
@@ -131,6 +180,10 @@ def serve(
         server.shutdown()
         server.server_close()
         announce("stopped")
+
+
+def _loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _url_host(host: str) -> str:
