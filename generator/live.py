@@ -7,6 +7,7 @@ memory (this process wrote the output), not read back from the cache."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -103,6 +104,9 @@ class LiveSite:
                 cache.save(self.out, record)
             finally:
                 self.lock.release()
+        # A build leaves cycles (template environments, the site model) that a long-running
+        # server would otherwise keep for a long while: freed now, after the reload.
+        gc.collect()
 
     def _index(self, late: DeferredSearch, record: BuildRecord) -> BuildRecord:
         """Index the parts beside the output, then move them in (unless stopped)."""
