@@ -59,7 +59,9 @@ def slugify(text: str) -> str:
 def unicode_slug(text: str) -> str:
     """A slug that keeps letters of any script readable (for tags), short enough in bytes
     for any filesystem's name limit."""
-    slug = _slugify(text, allow_unicode=True, max_length=MAX_SLUG_LENGTH, word_boundary=True)
+    slug = _slugify(
+        text, allow_unicode=True, max_length=MAX_SLUG_LENGTH, word_boundary=True, save_order=True
+    )
     while len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
         slug = slug[:-1].rstrip("-")
     return slug
