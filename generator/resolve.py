@@ -378,7 +378,8 @@ def related_topics(
             for other in by_tag[slug]:
                 score[other] += 1
         score.pop(number, None)
-        scored = [(-points, titles[n], topics[n]) for n, points in score.items()]
+        # slug breaks a tie of score and title (two pages are never compared)
+        scored = [(-points, titles[n], topics[n].slug, topics[n]) for n, points in score.items()]
         result[topic.path] = [other for *_, other in heapq.nsmallest(MAX_RELATED, scored)]
     return result
 

@@ -4,8 +4,9 @@ The site is served from a subfolder of a local HTTP server (and opened from file
 readers follow citations to highlighted passages, search, read on a phone, and use the
 keyboard; axe-core finds no serious or critical accessibility violation in light or dark
 mode, and no landmarks or links that cannot be told apart; printed to PDF (read back with
-pdftotext), pages keep their citations and lose their search box. Screenshots of every page
-kind go to test-artifacts/screenshots/.
+pdftotext), pages keep their citations and lose their search box; a sample of known XSS
+vectors in raw HTML runs nothing. Screenshots of every page kind go to
+test-artifacts/screenshots/.
 
 Run these alone with:  python -m pytest -m browser
 """
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from generator import build
 
 from .conftest import BASE_URL, ROOT
 from .deps import AXE, apt_install, ensure_npm_packages
+from .test_sanitize import VECTORS, build_xss_site
 
 pytestmark = pytest.mark.browser
 
@@ -78,13 +81,22 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site_root: Path) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(site_root))
+    with serving(site_root) as url:
+        yield url + "briefing/"
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """Serve folder on a free local port; yield its address."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/briefing/"
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -433,3 +445,69 @@ def test_screenshots_of_every_page_kind(browser: Any, server: str) -> None:
                 shots.append(target)
             watched.close()
     assert all(shot.stat().st_size > 5000 for shot in shots)
+
+
+# Vectors that would act on load, on toggle or on a click, found by a piece of their text.
+XSS_SAMPLE = (
+    '<animate attributeName="href"',
+    "<img src=x onerror=alert(1)>",
+    'href="java&#x09;script:',
+    'href="java\x7fscript:',
+    "<details open ontoggle",
+    "<iframe srcdoc",
+    '<noscript><p title="</noscript>',
+    "<math><mtext><table><mglyph><style><!--",
+    'style="display:block;position:fixed',
+    '<form action="javascript:',
+)
+
+
+# Unsanitised, to show the test below would see a vector that runs.
+XSS_CONTROL = (
+    '<div class="prose"><a href="javascript:alert(1)">x</a><img src=x onerror=alert(2)></div>'
+)
+
+
+@pytest.fixture(scope="module")
+def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    out = build_xss_site(tmp_path_factory.mktemp("xss"))
+    (out / "control.html").write_text(XSS_CONTROL, encoding="utf-8")
+    with serving(out) as url:
+        yield url
+
+
+def what_runs(browser: Any, server: str, address: str) -> tuple[list[str], list[str]]:
+    """Dialogs and javascript:/data: navigations while a page loads and each link the
+    writer's HTML left is clicked; asserts no request went to the attacker's host."""
+    watched = Watched(browser, server)
+    page = watched.page
+    dialogs: list[str] = []
+    visited: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("framenavigated", lambda frame: visited.append(frame.url))
+    page.goto(address)
+    page.wait_for_timeout(300)  # an animation, a toggle or an error event fires by then
+    links = page.locator(".prose a, .event-text a")
+    for index in range(links.count()):
+        page.goto(address)
+        link = links.nth(index)
+        if link.is_visible():
+            link.click(timeout=2000)
+        else:
+            link.evaluate("a => a.click()")
+        page.wait_for_timeout(100)
+    watched.close()
+    assert [url for url in watched.outside if "xss.example" in url] == []
+    return dialogs, [url for url in visited if url.startswith(("javascript:", "data:"))]
+
+
+def test_the_xss_check_sees_a_vector_that_runs(browser: Any, xss_server: str) -> None:
+    dialogs, _ = what_runs(browser, xss_server, xss_server + "control.html")
+    assert set(dialogs) == {"1", "2"}
+
+
+@pytest.mark.parametrize("needle", XSS_SAMPLE)
+def test_an_xss_vector_runs_nothing_in_chromium(browser: Any, xss_server: str, needle: str) -> None:
+    number = next(n for n, vector in enumerate(VECTORS) if needle in vector)
+    address = f"{xss_server}topics/xss-{number}/index.html"
+    assert what_runs(browser, xss_server, address) == ([], []), VECTORS[number]

@@ -440,3 +440,15 @@ def test_tags_are_normalised_one_way(project: Path) -> None:
     assert [a.get_text() for a in page.select(".cards h3 a")] == ["Spy balloon"]
     assert "Шпионаж" in names
     assert (out / "tags" / "шпионаж" / "index.html").is_file()
+
+
+def test_two_topics_of_one_title_citing_one_source_are_related(project: Path) -> None:
+    """Equal score and title are ordered by slug (they once compared two Page objects)."""
+    body = "---\ntitle: Twin\n---\n\nA report [@blinken-meets-wang-yi].\n"
+    for slug in ("twin-b", "twin-a"):
+        (project / f"content/topics/{slug}.md").write_text(body, encoding="utf-8")
+    out = project / "output"
+    build(project, out)
+    related = soup(out / "topics/taiwan/index.html").select(".see-also a")
+    hrefs = [str(a["href"]) for a in related]
+    assert hrefs.index("../twin-a/index.html") < hrefs.index("../twin-b/index.html")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..models import Citation, Event, Page, Problem
@@ -16,6 +18,8 @@ from .state import ENV_KEY, DocumentState, Lookup
 from .wikilinks import wikilinks_plugin
 
 __all__ = ["Lookup", "Rendered", "make_markdown", "render_page"]
+
+RAW_HTML = frozenset({"html_block", "html_inline"})  # the only tokens written unescaped
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,11 @@ def render_page(
     """Render one page's Markdown, then its timeline events, numbering citations across both."""
     doc = DocumentState(page=page, page_path=page_path, lookup=lookup)
     env = {ENV_KEY: doc}
-    html = md.render(page.body, env)
-    if md.options["html"]:
-        html = sanitize_html(html)
+    html = _render(md, md.parse(page.body, env), env)
     events_html = []
     for event in events:
         doc.source_file, doc.first_line = "content/timeline.yaml", event.line
-        events_html.append((event, md.renderInline(event.text, env)))
+        events_html.append((event, _render(md, md.parseInline(event.text, env), env)))
     return Rendered(
         page,
         html,
@@ -71,3 +73,19 @@ def render_page(
         tuple(doc.problems),
         tuple(events_html),
     )
+
+
+def _render(md: MarkdownIt, tokens: list[Token], env: dict[str, DocumentState]) -> str:
+    """HTML of parsed Markdown, sanitised when it holds raw HTML: only html_block and
+    html_inline tokens are written unescaped, so a page without them is the same bytes
+    whether the site allows raw HTML or not."""
+    html = md.renderer.render(tokens, md.options, env)
+    if any(token.type in RAW_HTML for token in _walk(tokens)):
+        html = sanitize_html(html)
+    return html
+
+
+def _walk(tokens: list[Token]) -> Iterator[Token]:
+    for token in tokens:
+        yield token
+        yield from _walk(token.children or [])
