@@ -15,7 +15,7 @@ import os
 import re
 import textwrap
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ KIND_TYPES = {
     "criticreview": "opinion",
 }
 _SEED_NAME = re.compile(r"^(\d+)_")
+_BODY = re.compile(r"<body\b", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _SAVED_FROM = re.compile(r"saved from url=\((\d+)\)(\S+)", re.IGNORECASE)
 _SINGLEFILE_URL = re.compile(r"^\s*url:\s*(\S+)", re.MULTILINE)
@@ -115,6 +116,7 @@ class Incoming:
 
     @property
     def text(self) -> str:
+        """The cleaned text, which duplicates are found by."""
         return self.extraction.article.text
 
 
@@ -142,6 +144,22 @@ class AddPlan:
     def appended(self) -> str:
         """The text added to the end of sources.yaml: the new entries."""
         return self.yaml_after[len(self.yaml_before or b"") :].decode("utf-8")
+
+
+def add_files(root: Path, files: list[Path], options: AddOptions) -> AddPlan:
+    """Read the project and the files and plan the additions; raise BuildError listing every
+    refusal (all files are read, so that each one's problems are said at once)."""
+    project = read_project(root)
+    incoming: list[Incoming] = []
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            incoming.append(read_input(path, project))
+        except BuildError as err:
+            problems += err.problems
+    if problems:
+        raise BuildError(problems)
+    return plan_add(project, incoming, options)
 
 
 # -- read ------------------------------------------------------------------------------------
@@ -215,19 +233,20 @@ def read_input(path: Path, project: Project) -> Incoming:
             "no article found in the file",
             "save the page while the article shows, or paste its text into a .txt",
         )
-    marks = _saved_from(page)
-    found = _page_marks(page) if html else Marks(kind=_label_kind(page))
-    marks = Marks(found.keywords, found.kind, marks.saved_url, marks.saved_date, marks.saved_with)
+    keywords, kind = _page_marks(page) if html else ((), _label_kind(page))
+    marks = replace(_saved_from(page), keywords=keywords, kind=kind)
     return Incoming(label, suffix, data, html, extraction, marks)
 
 
 def _refused(label: str, message: str, hint: str = "") -> BuildError:
+    """One refusal, named by the file as the command line gave it."""
     return BuildError([Problem(label, None, message, hint)])
 
 
 def _saved_from(page: str) -> Marks:
     """The address and date in the comment a browser or SingleFile leaves in a saved page."""
-    head = page[: page.lower().find("<body")] if "<body" in page.lower() else page[:65536]
+    body = _BODY.search(page)
+    head = page[: body.start()] if body else page[:65536]  # the comments come first
     for comment in _COMMENT.findall(head):
         saved = _SAVED_FROM.search(comment)
         if saved:
@@ -264,8 +283,8 @@ def _comment_date(comment: str) -> PartialDate | None:
     return PartialDate(year, month, day)
 
 
-def _page_marks(page: str) -> Marks:
-    """The page's own keywords and kind, from its meta tags and JSON-LD."""
+def _page_marks(page: str) -> tuple[tuple[str, ...], tuple[str, str] | None]:
+    """The page's own keywords and the kind it marks itself, from meta tags and JSON-LD."""
     import lxml.html  # imported here, as extraction does: only saved pages need it
 
     try:
@@ -274,9 +293,19 @@ def _page_marks(page: str) -> Marks:
             parser=lxml.html.HTMLParser(encoding="utf-8"),
         )
     except (ValueError, lxml.etree.ParserError):
-        return Marks()
+        return (), None
     keywords: list[str] = []
-    labels: list[tuple[str, str]] = []  # (value, what says it), in order of trust
+    kinds: list[tuple[str | None, str]] = []  # (kind, what says so), the surest first
+    for data in _json_ld(tree):
+        kinds += [
+            (_typed_kind(str(t)), f"its JSON-LD type {t}") for t in _as_list(data.get("@type"))
+        ]
+        for key in ("articleSection", "genre"):
+            kinds += [
+                (_named_kind(str(v)), f"its JSON-LD {key} {v!r}") for v in _as_list(data.get(key))
+            ]
+        words = data.get("keywords")
+        keywords += re.split(r"[,;]", words) if isinstance(words, str) else _as_list(words)
     for meta in tree.iter("meta"):
         name = (meta.get("name") or meta.get("property") or "").strip().lower()
         content = meta.get("content") or ""
@@ -285,15 +314,9 @@ def _page_marks(page: str) -> Marks:
         elif name == "article:tag":
             keywords.append(content)
         elif name == "article:section":
-            labels.append((content, "its article:section meta tag"))
-    for data in _json_ld(tree):
-        for kind in _as_list(data.get("@type")):
-            labels.insert(0, (str(kind), "its JSON-LD type"))
-        for key in ("articleSection", "genre"):
-            labels += [(str(v), f"its JSON-LD {key}") for v in _as_list(data.get(key))]
-        words = data.get("keywords")
-        keywords += re.split(r"[,;]", words) if isinstance(words, str) else _as_list(words)
-    return Marks(keywords=tuple(_unique(str(k) for k in keywords)), kind=_kind_of(labels))
+            kinds.append((_named_kind(content), f"its article:section meta tag {content!r}"))
+    marked = [(kind, where) for kind, where in kinds if kind]
+    return tuple(_unique(str(k) for k in keywords)), (marked[0] if marked else None)
 
 
 def _json_ld(tree: Any) -> Iterator[dict[str, Any]]:
@@ -314,20 +337,22 @@ def _json_ld(tree: Any) -> Iterator[dict[str, Any]]:
 
 
 def _as_list(value: Any) -> list[Any]:
+    """JSON-LD gives one value or a list of them."""
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
-def _kind_of(labels: list[tuple[str, str]]) -> tuple[str, str] | None:
-    """The first label that names a kind: (kind, 'its JSON-LD type OpinionNewsArticle')."""
-    for value, where in labels:
-        word = value.strip()
-        kind = KIND_TYPES.get(word.lower()) if "type" in where else None
-        for part in re.findall(r"[\w-]+", word.lower()):
-            kind = kind or KIND_WORDS.get(part)
-        if kind:
-            return kind, f"{where} {word!r}"
+def _typed_kind(schema_type: str) -> str | None:
+    """The kind a schema.org type names (OpinionNewsArticle), if any."""
+    return KIND_TYPES.get(schema_type.strip().lower())
+
+
+def _named_kind(section: str) -> str | None:
+    """The kind a section name holds as a word ('Opinion', 'News analysis'), if any."""
+    for word in re.findall(r"[\w-]+", section.lower()):
+        if word in KIND_WORDS:
+            return KIND_WORDS[word]
     return None
 
 
@@ -385,6 +410,7 @@ def plan_add(project: Project, incoming: list[Incoming], options: AddOptions) ->
 
 
 def _source_name(source: Source) -> str:
+    """A source as a refusal names it: its id and its file."""
     return f"source {source.id!r} ({SEEDS}/{source.file})"
 
 
@@ -590,6 +616,7 @@ def _note(item: Incoming, url: str | None, site_tags: tuple[str, ...], options: 
 
 
 def _kind_note(item: Incoming, options: AddOptions) -> str:
+    """Why the entry has its kind."""
     if options.kind:
         return f"Kind: {options.kind}, as given with --kind."
     if item.marks.kind:
@@ -599,6 +626,7 @@ def _kind_note(item: Incoming, options: AddOptions) -> str:
 
 
 def _tags_note(item: Incoming, site_tags: tuple[str, ...], options: AddOptions) -> str:
+    """Where each suggested tag came from."""
     if options.tags is not None:
         return "Tags: as given with --tags."
     own, found = _suggested_tags(item, site_tags)
@@ -611,6 +639,7 @@ def _tags_note(item: Incoming, site_tags: tuple[str, ...], options: AddOptions) 
 
 
 def _retrieved_note(item: Incoming, options: AddOptions) -> str:
+    """Where the retrieval date came from, or why there is none."""
     if options.retrieved:
         return "Retrieved: as given with --retrieved."
     if item.marks.saved_date:
@@ -642,25 +671,25 @@ def _appended_yaml(before: bytes | None, entries: list[dict[str, Any]]) -> bytes
         type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
     )
     text = before or b""
+    rt.explicit_start = text.startswith(b"---")
     try:
         document: Any = rt.load(text) if text.strip() else None
     except YAMLError as err:
         raise _cannot_edit(f"cannot read it for editing: {str(err).splitlines()[0]}") from None
-    nodes = [_yaml_node(entry) for entry in entries]
-    out = io.BytesIO()
-    if document is None:  # no entries yet (perhaps comments): the new ones go below
-        prefix = text if not text or text.endswith(b"\n") else text + b"\n"
-        rt.dump(nodes, out)
-        after = prefix + (b"\n" if prefix.strip() else b"") + out.getvalue()
+    kept = text if not text or text.endswith(b"\n") else text + b"\n"
+    fresh = document is None  # no entries yet (perhaps comments): a new list goes below
+    if fresh:
+        document = CommentedSeq()
     elif not isinstance(document, CommentedSeq):
         raise _cannot_edit("is not a list of entries")
-    else:
-        for node in nodes:
-            document.append(node)
+    for index, entry in enumerate(entries):
+        document.append(_yaml_node(entry))
+        # A blank line above each entry, as between the hand-written ones.
+        if index or (kept.strip() and not kept.endswith(b"\n\n")):
             document.yaml_set_comment_before_after_key(len(document) - 1, before="\n")
-        rt.dump(document, out)
-        after = out.getvalue()
-    kept = text if not text or text.endswith(b"\n") else text + b"\n"
+    out = io.BytesIO()
+    rt.dump(document, out)
+    after = kept + out.getvalue() if fresh else out.getvalue()
     if not after.startswith(kept):
         line = _first_changed_line(kept, after)
         raise _cannot_edit(f"appending would change line {line} of it")
@@ -669,6 +698,7 @@ def _appended_yaml(before: bytes | None, entries: list[dict[str, Any]]) -> bytes
 
 
 def _cannot_edit(message: str) -> BuildError:
+    """A refusal to edit sources.yaml, with the way to add the entry by hand."""
     return BuildError(
         [
             Problem(
@@ -683,6 +713,7 @@ def _cannot_edit(message: str) -> BuildError:
 
 
 def _first_changed_line(before: bytes, after: bytes) -> int:
+    """Where the round trip would have rewritten the file, for the message."""
     for number, (old, new) in enumerate(
         zip(before.split(b"\n"), after.split(b"\n"), strict=False), 1
     ):
@@ -810,19 +841,3 @@ def _unique(values: Iterable[str]) -> list[str]:
             seen.add(value.casefold())
             kept.append(value)
     return kept
-
-
-def add_files(root: Path, files: list[Path], options: AddOptions) -> AddPlan:
-    """Read the project and the files and plan the additions; raise BuildError listing every
-    refusal (all files are read, so that each one's problems are said at once)."""
-    project = read_project(root)
-    incoming: list[Incoming] = []
-    problems: list[Problem] = []
-    for path in files:
-        try:
-            incoming.append(read_input(path, project))
-        except BuildError as err:
-            problems += err.problems
-    if problems:
-        raise BuildError(problems)
-    return plan_add(project, incoming, options)
