@@ -396,7 +396,9 @@ def _add_add_command(commands: Any) -> None:
         metavar="DIR",
         help="project folder holding seeds/ (default: .)",
     )
-    add.add_argument("--id", dest="source_id", help="the new source's id (one FILE only)")
+    add.add_argument(
+        "--id", dest="source_id", metavar="ID", help="the new source's id (one FILE only)"
+    )
     add.add_argument("--kind", choices=SOURCE_KINDS, help="the kind, instead of the suggestion")
     add.add_argument(
         "--tags", help='comma-separated tags, instead of the suggested ones ("" for none)'
@@ -404,12 +406,8 @@ def _add_add_command(commands: Any) -> None:
     add.add_argument(
         "--retrieved", metavar="DATE", help="when the files were saved: YYYY-MM-DD, YYYY-MM or YYYY"
     )
-    add.add_argument(
-        "-n", "--dry-run", action="store_true", help="print the entries; change nothing"
-    )
-    add.add_argument(
-        "-f", "--force", action="store_true", help="add a file nearly the same as a source"
-    )
+    add.add_argument("--dry-run", action="store_true", help="print the entries; change nothing")
+    add.add_argument("--force", action="store_true", help="add a file nearly the same as a source")
 
 
 def _add(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
