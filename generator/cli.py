@@ -38,6 +38,8 @@ commands:
   serve             build, serve on localhost, rebuild and reload the page on every change
                     (python build.py serve --port 8000)
   extract FILE      print what Briefing extracts from one .html/.txt/.md file, as JSON
+  add FILE...       copy saved pages or text files into seeds/ and describe each in
+                    seeds/sources.yaml (python build.py add page.html --dry-run)
 
 exit status: 0 built, 1 content errors (each listed with file:line and a fix), 2 usage error.
 View a built site with:  python -m http.server -d output"""
@@ -155,6 +157,7 @@ def make_parser() -> argparse.ArgumentParser:
         "file (.txt, .md), as JSON.",
     )
     extract_command.add_argument("file", type=Path, help="the file to extract")
+    _add_add_command(commands)
     serve_command.add_argument(
         "-p",
         "--port",
@@ -208,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "extract":
         return _extract(args.file, parser)
+    if args.command == "add":
+        return _add(args, parser)
     if args.wait < 0:
         parser.error("--wait must be 0 or more")
     if args.jobs is not None and args.jobs < 1:
@@ -373,3 +378,101 @@ def _build_and_report(
                 flush=True,
             )
     return result
+
+
+ADD_DESCRIPTION = """\
+Copy saved web pages (.html, .htm) and text files (.txt, .md) into seeds/, each byte for
+byte as NNN_HASH.EXT (the next free number, the first 16 hex digits of the file's SHA-256),
+and append an entry for each to the end of seeds/sources.yaml, leaving every line already
+there as it was. The entry holds what extraction finds (title, author, date and its
+precision, outlet, url, language), a suggested kind and tags, retrieved, and a note saying
+where each value came from; what is not found is null. Check the entry, then build.
+
+A file already in the site (the same bytes, or the same text once cleaned) is refused, and
+so is one nearly the same as a source (the same article saved again) unless --force. On
+any refusal nothing is changed."""
+
+ADD_EPILOG = """\
+suggestions: kind is news unless the page marks itself opinion, editorial, analysis or
+review (its JSON-LD type, article:section, or a label line above a text); tags are the
+page's own keywords and the site's tags (in sources.yaml and topic pages) found in the
+text; retrieved is the date in the page's saved-from comment, never today's date.
+
+exit status: 0 added (or shown, with --dry-run), 1 refused (nothing changed), 2 usage error."""
+
+
+def _add_add_command(commands: Any) -> None:
+    """The add subcommand and its options."""
+    from .models import SOURCE_KINDS
+
+    add = commands.add_parser(
+        "add",
+        help="copy source files into seeds/ and describe each in sources.yaml",
+        description=ADD_DESCRIPTION,
+        epilog=ADD_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the files to add")
+    add.add_argument(
+        "--root",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="DIR",
+        help="project folder holding seeds/ (default: .)",
+    )
+    add.add_argument(
+        "--id", dest="source_id", metavar="ID", help="the new source's id (one FILE only)"
+    )
+    add.add_argument("--kind", choices=SOURCE_KINDS, help="the kind, instead of the suggestion")
+    add.add_argument(
+        "--tags", help='comma-separated tags, instead of the suggested ones ("" for none)'
+    )
+    add.add_argument(
+        "--retrieved", metavar="DATE", help="when the files were saved: YYYY-MM-DD, YYYY-MM or YYYY"
+    )
+    add.add_argument("--dry-run", action="store_true", help="print the entries; change nothing")
+    add.add_argument("--force", action="store_true", help="add a file nearly the same as a source")
+
+
+def _add(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """briefing add FILE...: plan every addition, then write it (or, --dry-run, print it)."""
+    from .add import AddOptions, add_files, write_plan
+    from .sources import _ID_PATTERN, parse_date
+
+    root: Path = args.root.resolve()
+    if not root.is_dir():
+        parser.error(f"--root {args.root} is not a folder")
+    if args.source_id is not None and not _ID_PATTERN.fullmatch(args.source_id):
+        parser.error(f"--id {args.source_id!r}: use lowercase letters, digits and hyphens")
+    if args.source_id is not None and len(args.files) > 1:
+        parser.error("--id names one source: give one FILE with it")
+    try:
+        retrieved = parse_date(args.retrieved) if args.retrieved is not None else None
+    except ValueError as err:
+        parser.error(f"--retrieved: {err}")
+    tags = (
+        None if args.tags is None else tuple(t.strip() for t in args.tags.split(",") if t.strip())
+    )
+    options = AddOptions(args.source_id, args.kind, tags, retrieved, args.force)
+    try:
+        plan = add_files(root, args.files, options)
+        print_problems(plan.warnings)
+        if not args.dry_run:
+            write_plan(plan)
+    except BuildError as err:
+        print_problems(err.problems)
+        print("nothing was added; seeds/ and seeds/sources.yaml are as they were", file=sys.stderr)
+        return EXIT_CONTENT_ERROR
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"error: could not write: {err.strerror or err}{where}", file=sys.stderr)
+        print("nothing was added; seeds/ and seeds/sources.yaml are as they were", file=sys.stderr)
+        return EXIT_CONTENT_ERROR
+    for seed in plan.seeds:
+        done = "would copy" if args.dry_run else "copied"
+        print(f"{done} {seed.label} to seeds/{seed.name} as source {seed.entry['id']!r}")
+    if args.dry_run:
+        print(f"would append to seeds/sources.yaml:\n{plan.appended}", end="")
+    else:
+        print("check the suggested values in seeds/sources.yaml, then build")
+    return EXIT_OK
