@@ -146,7 +146,8 @@ def build(
     root = root.resolve()
     out = (out or root / "output").resolve()
     lock = BuildLock(root / CACHE_DIR, wait)
-    lock.acquire(waiting)
+    if use_cache:  # without the cache, a build leaves no file of its own in the project
+        lock.acquire(waiting)
     try:
         with _young_objects_collected_only():
             return _build(root, out, options, BuildCache(root, enabled=use_cache)).result
