@@ -188,8 +188,8 @@ def edit_unquoted_text(project: Path) -> None:
     """A sentence of a source that no page quotes: only that source's pages change."""
     edit(
         project / "seeds/001_aa6b22c0c52c705b.txt",
-        "may be willing to communicate",
-        "may yet be willing to communicate",
+        "the two officials engaged in discussions",
+        "the two officials engaged in long discussions",
     )
 
 
@@ -364,8 +364,8 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
     )
     edit(
         project / "seeds/001_aa6b22c0c52c705b.txt",
-        "may be willing to communicate",
-        "may yet be willing to communicate",
+        "the two officials engaged in discussions",
+        "the two officials engaged in long discussions",
     )
     searched: list[object] = []
     real_locate = generator.resolve.locate_quote
