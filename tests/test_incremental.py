@@ -285,7 +285,7 @@ def test_search_keys_use_the_recorded_digests_of_kept_pages(
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     del manifest["page_digests"]
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    edit(project / "seeds/001_aa6b22c0c52c705b.txt", "in long discussions", "in lengthy discussions")
+    edit(project / "seeds/001_aa6b22c0c52c705b.txt", "long discussions", "lengthy discussions")
     assert incremental(project) == clean_build(project, tmp_path / "clean-2")
     assert json.loads(manifest_path.read_text(encoding="utf-8"))["page_digests"] == {
         p: hashlib.sha256((out / p).read_bytes()).hexdigest() for p in pages
