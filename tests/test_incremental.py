@@ -188,8 +188,8 @@ def edit_unquoted_text(project: Path) -> None:
     """A sentence of a source that no page quotes: only that source's pages change."""
     edit(
         project / "seeds/001_aa6b22c0c52c705b.txt",
-        "may be willing to communicate",
-        "may yet be willing to communicate",
+        "the two officials engaged in discussions",
+        "the two officials engaged in long discussions",
     )
 
 
@@ -285,7 +285,7 @@ def test_search_keys_use_the_recorded_digests_of_kept_pages(
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     del manifest["page_digests"]
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    edit(project / "seeds/001_aa6b22c0c52c705b.txt", "may yet be willing", "may still be willing")
+    edit(project / "seeds/001_aa6b22c0c52c705b.txt", "long discussions", "lengthy discussions")
     assert incremental(project) == clean_build(project, tmp_path / "clean-2")
     assert json.loads(manifest_path.read_text(encoding="utf-8"))["page_digests"] == {
         p: hashlib.sha256((out / p).read_bytes()).hexdigest() for p in pages
@@ -364,8 +364,8 @@ def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(
     )
     edit(
         project / "seeds/001_aa6b22c0c52c705b.txt",
-        "may be willing to communicate",
-        "may yet be willing to communicate",
+        "the two officials engaged in discussions",
+        "the two officials engaged in long discussions",
     )
     searched: list[object] = []
     real_locate = generator.resolve.locate_quote
