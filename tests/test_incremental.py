@@ -439,8 +439,7 @@ def test_a_damaged_or_foreign_cache_is_noted_under_verbose(project: Path, tmp_pa
     edit_source(project)
     quiet = run_cli("--root", str(project))
     assert quiet.returncode == 0 and "note:" not in quiet.stderr
-    edit_unquoted = project / "seeds/001_aa6b22c0c52c705b.txt"
-    edit(edit_unquoted, "may be willing to communicate", "may yet be willing to communicate")
+    edit_unquoted_text(project)
     (cache / "verified-quotes.json").write_bytes(b"\x80garbage")
     verbose = run_cli("--root", str(project), "-v")
     assert verbose.returncode == 0, verbose.stderr
