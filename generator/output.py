@@ -211,16 +211,10 @@ class OutputUpdate(StagingFolder):
             self._farms = Path(
                 tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-search-", dir=self.out.parent)
             )
-        site = self._farms / folder
-        for page in pages:
-            source = (self.path if page in self._new else self.out) / page
-            target = site / page
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source, target)
-            except OSError:  # a filesystem without hard links
-                shutil.copyfile(source, target)
-        return site
+        return _link_pages(
+            {page: (self.path if page in self._new else self.out) / page for page in pages},
+            self._farms / folder,
+        )
 
     def commit(
         self, finish: Callable[[Path], None] | None = None, finished: list[str] | None = None
@@ -254,15 +248,20 @@ def scratch_folder(out: Path) -> Iterator[Path]:
 
 
 def search_farm(out: Path, pages: tuple[str, ...], farm: Path) -> Path:
-    """farm, made to hold hard links to these pages of out (copies where links are
-    impossible), for the search indexer to read."""
-    for page in pages:
+    """farm, made to hold these pages of out, for the search indexer to read."""
+    return _link_pages({page: Path(_inside(str(out), page)) for page in pages}, farm)
+
+
+def _link_pages(sources: dict[str, Path], farm: Path) -> Path:
+    """farm, holding a hard link to each source at its output path (a copy on a file
+    system without hard links)."""
+    for page, source in sources.items():
         target = farm / page
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(_inside(str(out), page), target)
+            os.link(source, target)
         except OSError:
-            shutil.copyfile(_inside(str(out), page), target)
+            shutil.copyfile(source, target)
     return farm
 
 
