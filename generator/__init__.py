@@ -172,13 +172,11 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class DeferredSearch:
-    """The search index parts a build left to index after it (serve's builds), and the
-    record to save once they are in the output."""
+    """The search index parts a build left to index after it (serve's builds)."""
 
     bundles: tuple[Bundle, ...]
     binary: Path
     language: str
-    record: BuildRecord
 
 
 @contextmanager
@@ -247,7 +245,7 @@ def _build(
             cache.save(out, record)
     late = None
     if done.deferred and pagefind:
-        late = DeferredSearch(done.deferred, pagefind, settings.language, record)
+        late = DeferredSearch(done.deferred, pagefind, settings.language)
     return Built(replace(_result(summary, count, started), notes=tuple(cache.notes)), record, late)
 
 

@@ -334,10 +334,7 @@ class BuildCache:
         """The last build's search index parts still intact in out: folder -> (key, the
         folder's files and sizes)."""
         manifest = self._manifest_for(out)
-        sizes: dict[str, int] = manifest.get("files", {})
-        by_folder: dict[str, dict[str, int]] = {}
-        for path, size in sizes.items():
-            by_folder.setdefault(path.split("/", 1)[0], {})[path] = size
+        by_folder = files_by_folder(manifest.get("files", {}))
         found = {}
         for folder, key in manifest.get("search_bundles", {}).items():
             files = by_folder.get(folder, {})
@@ -421,6 +418,15 @@ class BuildCache:
         except OSError:
             return False  # a cache that cannot be written only costs time
         return True
+
+
+def files_by_folder(files: dict[str, int]) -> dict[str, dict[str, int]]:
+    """An output's files and sizes, grouped by their top-level folder (a search index part
+    is one)."""
+    grouped: dict[str, dict[str, int]] = {}
+    for path, size in files.items():
+        grouped.setdefault(path.split("/", 1)[0], {})[path] = size
+    return grouped
 
 
 def _size(out: Path, path: str) -> int | None:

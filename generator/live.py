@@ -21,7 +21,7 @@ from . import (
     _build,
     _young_objects_collected_only,
 )
-from .cache import CACHE_DIR, BuildCache, BuildRecord, PreviousBuild
+from .cache import CACHE_DIR, BuildCache, BuildRecord, PreviousBuild, files_by_folder
 from .lock import BuildLock
 from .models import BuildError, Problem
 from .output import install_folder, scratch_folder, search_farm
@@ -143,9 +143,7 @@ def previous_from(record: BuildRecord, before: PreviousBuild | None) -> Previous
     """What a build left for the next, as the cache would hand it back (trusting that the
     output is as this process wrote it)."""
     files = record.files
-    parts: dict[str, dict[str, int]] = {}
-    for path, size in files.items():
-        parts.setdefault(path.split("/", 1)[0], {})[path] = size
+    parts = files_by_folder(files)
     checked = {**(before.quotes.checked if before else {}), **record.quotes.checked}
     return PreviousBuild(
         files=files,
