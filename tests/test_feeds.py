@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup
 from generator import build
 from generator.site import tag_slug
 
-from .conftest import BASE_URL, ROOT, run_cli, tree_digest
+from .conftest import BASE_URL, ROOT, run_cli, tree_digest, wait_for_server
 
 RFC822 = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
@@ -309,14 +309,8 @@ def test_serve_builds_serves_and_rebuilds(project: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 30
-        status = 0
-        while time.monotonic() < deadline:
-            try:
-                status, html = _get(base + "about/")
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for_server(base, 30)
+        status, html = _get(base + "about/")
         assert status == 200 and "About this briefing" in html
         assert "__briefing__/version" in html, "the live-reload script is injected"
         # No url: is set, so the preview's own address is the site's URL.

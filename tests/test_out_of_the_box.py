@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from .conftest import ROOT
+from .conftest import ROOT, wait_for_server
 from .test_feeds import _free_port
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -94,13 +93,7 @@ def served(fresh_clone: Path, fresh_python: dict[str, str]) -> Iterator[str]:
     )
     base = f"http://localhost:{port}/"
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(base, timeout=2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_for_server(base, 20)
         yield base
     finally:
         os.killpg(server.pid, 15)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
-from .test_feeds import _free_port, _get
+from .conftest import ROOT, wait_for_server
+from .test_feeds import _free_port
 
 SECRET = "outside-the-output-folder"
 
@@ -33,13 +33,7 @@ def served(project: Path) -> Iterator[tuple[str, int, Path, subprocess.Popen[str
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if _get(f"http://127.0.0.1:{port}/")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
+    wait_for_server(f"http://127.0.0.1:{port}/")
     try:
         yield "127.0.0.1", port, project, process
     finally:
@@ -133,13 +127,7 @@ def test_listening_beyond_this_machine_is_said(project: Path) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if _get(f"http://127.0.0.1:{port}/")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_for_server(f"http://127.0.0.1:{port}/")
     finally:
         process.send_signal(signal.SIGINT)
         stdout, _ = process.communicate(timeout=20)
