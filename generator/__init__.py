@@ -28,7 +28,7 @@ from .feeds import normalise_base_url
 from .inputs import links_out_of_project, parse_yaml
 from .lock import DEFAULT_WAIT_S, BuildLock
 from .models import BuildError, CleanedArticle, Event, Page, PartialDate, Problem, Site, Source
-from .output import StagingFolder, check_output_dir, staged_output
+from .output import StagingFolder, check_output_dir, remove_leftovers, staged_output
 from .parallel import default_jobs
 from .plan import Plan, make_plan
 from .schedule import PassResult, run_pass
@@ -236,10 +236,12 @@ def _build(
     with stage("plan"):
         plan = _plan(root, site, settings, checked, cache, search)
         check_paths(plan.paths)
-    with staged_output(out, previous.files, previous.exact) as staging:
+    if cache.enabled:  # the lock is held: what a killed build left can go
+        remove_leftovers(out)
+    with staged_output(out, previous.files, previous.spare) as staging:
         done, count = _write(plan, previous, staging, options, pagefind, search)
     summary = _summary(site, settings, search)
-    record = _record(fingerprint, summary, staging.sizes, done, checked)
+    record = _record(fingerprint, summary, staging, done, checked)
     if not options.live:
         with stage("save cache"):
             cache.save(out, record)
@@ -352,14 +354,15 @@ def _summary(site: Site, settings: Settings, search: str) -> dict[str, Any]:
 def _record(
     fingerprint: str,
     summary: dict[str, Any],
-    files: dict[str, int],
+    staging: StagingFolder,
     done: PassResult,
     checked: Checked,
 ) -> BuildRecord:
     return BuildRecord(
         fingerprint=fingerprint,
         summary=summary,
-        files=files,
+        files=staging.sizes,
+        spare=staging.differs,
         keys=done.keys,
         search=done.search,
         digests=done.digests,

@@ -23,6 +23,7 @@ from .extract import CleanRequest, clean_request
 from .inputs import parse_yaml
 from .markdown import Rendered
 from .models import CleanedArticle
+from .output import folder_identity, spare_folder
 from .parallel import parallel_map
 from .resolve import QuoteRecord
 
@@ -59,7 +60,9 @@ class PreviousBuild:
     feed_html: dict[str, str] = field(default_factory=dict)  # key -> feed item HTML
     markdown: dict[str, Rendered] = field(default_factory=dict)  # key -> rendered page
     quotes: QuoteRecord = field(default_factory=QuoteRecord)
-    exact: bool = False  # files is exactly what the output holds (this process wrote it)
+    # the paths where the spare (the output before last) differs from the output, or None
+    # when there is no spare to trust
+    spare: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class BuildRecord:
     fingerprint: str  # of every input, the code and the options
     summary: dict[str, Any]  # counts and warnings, reported again by a skipped build
     files: dict[str, int]
+    spare: frozenset[str] | None  # see PreviousBuild
     keys: dict[str, str]  # output path -> key
     search: dict[str, str]  # search index folder -> key
     digests: dict[str, str]
@@ -222,9 +226,12 @@ class BuildCache:
             self._write(name, json.dumps(data, sort_keys=True).encode("utf-8"))
 
     def _manifest_for(self, out: Path) -> dict[str, Any]:
-        """The last build's manifest if that build was into out; {} otherwise."""
+        """The last build's manifest if that build was into out, and out is still the folder
+        it wrote (not one a build killed before recording it put there); {} otherwise."""
         manifest = self._read_json(_MANIFEST)
-        return manifest if manifest.get("output") == str(out) else {}
+        if manifest.get("output") != str(out) or manifest.get("identity") != folder_identity(out):
+            return {}
+        return manifest
 
     # -- whole-build skip -----------------------------------------------------------------
 
@@ -260,6 +267,7 @@ class BuildCache:
             feed_html=dict(self._read_json(_FEED_HTML)),
             markdown=self._markdown(),
             quotes=self._quote_record(),
+            spare=self._spare(out),
         )
 
     def _markdown(self) -> dict[str, Rendered]:
@@ -301,8 +309,24 @@ class BuildCache:
             "page_keys": record.keys,
             "search_bundles": record.search,
             "page_digests": record.digests,
+            "identity": folder_identity(out),
         }
+        if record.spare is not None:
+            manifest["spare"] = {
+                "identity": folder_identity(spare_folder(out)),
+                "differs": sorted(record.spare),
+            }
         self._write(_MANIFEST, json.dumps(manifest).encode("utf-8"))
+
+    def _spare(self, out: Path) -> frozenset[str] | None:
+        """Where the spare the last build left beside out differs from out (None if there
+        is none, or it is not the very folder that build left)."""
+        spare = self._manifest_for(out).get("spare")
+        if not isinstance(spare, dict) or not isinstance(spare.get("differs"), list):
+            return None
+        if spare.get("identity") != folder_identity(spare_folder(out)):
+            return None
+        return frozenset(spare["differs"])
 
     def _previous_files(self, out: Path) -> dict[str, int]:
         """The last build's files in out and their sizes ({} if it was not into out, or

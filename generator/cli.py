@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -21,7 +20,7 @@ from .extract import HTML_SUFFIXES, extract_html, extract_text, extraction_json
 from .inputs import decode_text, read_bytes
 from .lock import DEFAULT_WAIT_S, BuildLock
 from .models import BuildError, Problem
-from .output import check_output_dir
+from .output import check_output_dir, remove_leftovers
 from .progress import ProgressLine
 
 EXIT_OK, EXIT_CONTENT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -183,15 +182,6 @@ def print_timings(stages: Iterable[tuple[str, float]]) -> None:
         print(f"{seconds:8.3f} s  {name}", file=sys.stderr)
 
 
-def _remove_leftovers(out: Path) -> int:
-    removed = 0
-    for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*"):
-        for path in out.parent.glob(pattern):
-            shutil.rmtree(path, ignore_errors=True)
-            removed += 1
-    return removed
-
-
 def run() -> NoReturn:
     """The command's entry point: main(), then the process ends at once. A build leaves
     millions of objects behind, and freeing them one by one when Python shuts down took
@@ -231,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         print_problems(err.problems)
         return EXIT_CONTENT_ERROR
     if args.clean:
-        removed = _remove_leftovers(out)
+        removed = remove_leftovers(out, spare=True)
         clear_cache(root)
         if args.verbose:
             print(f"removed the build cache and {removed} leftover folder(s)")

@@ -129,12 +129,17 @@ class LiveSite:
     ) -> BuildRecord:
         """Move the new parts into the output; the record of the build now complete."""
         files, search = dict(record.files), dict(record.search)
+        changed: set[str] = set()
         for folder, key in parts:
             prefix = folder + "/"
+            changed.update(path for path in files if path.startswith(prefix))
             files = {path: size for path, size in files.items() if not path.startswith(prefix)}
-            files.update(install_folder(self.out, folder, made / folder))
+            installed = install_folder(self.out, folder, made / folder)
+            changed.update(installed)
+            files.update(installed)
             search[folder] = key
-        record = replace(record, files=files, search=search)
+        spare = None if record.spare is None else record.spare | changed
+        record = replace(record, files=files, search=search, spare=spare)
         self._previous = previous_from(record, self._previous)
         return record
 
@@ -157,5 +162,5 @@ def previous_from(record: BuildRecord, before: PreviousBuild | None) -> Previous
         feed_html=record.feed_html,
         markdown=record.markdown,
         quotes=QuoteRecord(checked, record.quotes.locations),
-        exact=True,
+        spare=record.spare,
     )

@@ -1,10 +1,16 @@
-"""The only writer. A first build writes the whole site into a temporary folder and swaps
-it in; a rebuild writes only the files that changed into a temporary folder, then moves
-them into the output with a journal that puts everything back if anything fails. Either
-way, the output is only touched once every page, feed and search index is made."""
+"""The only writer. Every build makes the whole new site as a folder beside the output and
+swaps it in with one rename, once every page, feed and search index is made: a build that
+fails, is interrupted or is killed at any moment leaves the output as it was or as the
+finished build makes it, never a mix. A first build writes every file; a rebuild starts
+its folder from the last build's (files shared by hard links, so kept files cost no
+copy) and writes only the files that changed."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import functools
 import os
 import shutil
 import signal
@@ -86,6 +92,9 @@ class StagingFolder:
         # Every file of the new site and its size, kept as it is written (the cache records
         # them; walking the finished tree again cost a quarter of a second on 3,000 files).
         self.sizes: dict[str, int] = {}
+        # After commit(): the paths where the spare (the output before) differs from the
+        # new output, or None when the old output was not kept as a spare.
+        self.differs: frozenset[str] | None = None
 
     def _claim(self, path: str) -> None:
         """Each path is written once (checks.check_paths refused the plan otherwise)."""
@@ -163,20 +172,50 @@ class StagingFolder:
 
 
 class OutputUpdate(StagingFolder):
-    """A rebuild: the same interface, but only files that differ from the previous output
-    are written (into the temporary folder); commit() moves them in and removes the files
-    the site no longer has, keeping every replaced file aside until all moves succeeded.
+    """A rebuild: the new site is a whole tree beside the output, as a first build's is,
+    but started from the output before last (kept aside as the spare, brought up to date
+    with the paths that changed since) or, without a spare, from hard links to the
+    output's files. Only the files that differ are written, each as a new file (the tree
+    shares the others with the output). commit() exchanges the tree with the output in
+    one step, and the old output becomes the next rebuild's spare.
 
     previous: the last build's files and sizes, as the cache recorded them (a file whose
-    size does not match is not trusted and is written again).
+    size does not match is not trusted and is written again); spare: the paths where the
+    spare differs from the output, or None when there is no spare to trust.
     """
 
-    def __init__(self, out: Path, previous: dict[str, int], exact: bool = False):
+    def __init__(self, out: Path, previous: dict[str, int], spare: frozenset[str] | None):
         self.previous = previous
-        self.exact = exact  # previous is exactly what out holds (this process wrote it)
-        self._new: set[str] = set()  # files in the temporary folder, to move into out
+        self._new: set[str] = set()  # files written into the tree, differing from the output
         self._farms: Path | None = None
         super().__init__(out)
+        with stage("start the new tree from the last one"):
+            try:
+                self._start(spare)
+            except BaseException:
+                self.discard()
+                raise
+
+    def _start(self, spare: frozenset[str] | None) -> None:
+        if spare is not None and _move_folder(spare_folder(self.out), self.path):
+            self._bring_up_to_date(spare)
+        else:
+            shutil.rmtree(spare_folder(self.out), ignore_errors=True)
+            for path in self.previous:
+                self._link_from_output(path)
+
+    def _link_from_output(self, path: str) -> None:
+        """The output's file at path, shared into the tree (if the output has it)."""
+        try:
+            os.link(_inside(str(self.out), path), self._place(path))
+        except FileNotFoundError:
+            pass  # gone from the output: the build writes it again if the site has it
+
+    def _bring_up_to_date(self, differs: frozenset[str]) -> None:
+        """Make the spare (now the tree) hold what the output holds at these paths."""
+        _remove_files(self.path, sorted(differs))
+        for path in sorted(differs & self.previous.keys()):
+            self._link_from_output(path)
 
     def write(self, path: str, data: bytes) -> None:
         if self.previous.get(path) == len(data):
@@ -185,36 +224,43 @@ class OutputUpdate(StagingFolder):
                     same = handle.read() == data
             except OSError:
                 same = False
-            if same:  # reading is cheaper than writing, moving and keeping a backup
+            if same:  # the tree shares the output's file: nothing to write
                 self._claim(path)
                 self.sizes[path] = len(data)
                 return
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._place(path))  # shared with the output: never written in place
         super().write(path, data)
         self._new.add(path)
 
     def adopt(self, paths: list[str]) -> None:
+        """Record the files worker processes wrote (or found unchanged) with write()."""
         for path in paths:
-            if os.path.exists(_inside(str(self.path), path)):
-                super().adopt([path])
+            made = os.stat(_inside(str(self.path), path))
+            try:
+                same = os.stat(_inside(str(self.out), path)).st_ino == made.st_ino
+            except OSError:
+                same = False
+            self._claim(path)
+            self.sizes[path] = made.st_size
+            if not same:
                 self._new.add(path)
-            else:  # the worker found it identical to the previous output's file
-                self.reuse(path, os.stat(_inside(str(self.out), path)).st_size)
 
     def reuse(self, path: str, size: int) -> None:
-        """Keep the previous output's file: nothing to write."""
+        """Keep the previous output's file: the tree already shares it."""
         self._claim(path)
         self.sizes[path] = size
 
     def search_site(self, pages: tuple[str, ...], folder: str) -> Path:
-        """Hard links to the pages, new or kept, in a folder of their own for Pagefind."""
+        """Hard links to the pages in a folder of their own for Pagefind (the tree still
+        holds pages the site no longer has). The part's old files leave the tree first,
+        so that Pagefind writes new files, never into ones the output shares."""
+        shutil.rmtree(self.path / folder, ignore_errors=True)
         if self._farms is None:
             self._farms = Path(
                 tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-search-", dir=self.out.parent)
             )
-        return _link_pages(
-            {page: (self.path if page in self._new else self.out) / page for page in pages},
-            self._farms / folder,
-        )
+        return _link_pages({page: self.path / page for page in pages}, self._farms / folder)
 
     def commit(
         self, finish: Callable[[Path], None] | None = None, finished: list[str] | None = None
@@ -222,12 +268,13 @@ class OutputUpdate(StagingFolder):
         if finish:
             finish(self.path)
             self._new.update(self._take_in(finished or []))
-        with stage("update the output in place"):
-            # Whatever else is in the output goes, as a first build would leave it out:
-            # files of pages the site no longer has, or put there by hand.
-            there = set(self.previous) if self.exact else _files_under(self.out)
-            removed = sorted(there - set(self.sizes))
-            _apply(self.path, self.out, sorted(self._new), removed)
+        removed = sorted(self.previous.keys() - self.sizes.keys())
+        with stage("swap the new site in"):
+            _remove_files(self.path, removed)
+            self.path.chmod(0o755)
+            _exchange(self.path, self.out)
+            _move_folder(self.path, spare_folder(self.out))
+        self.differs = frozenset(self._new).union(removed)
         self.discard()
         return len(self.sizes)
 
@@ -235,6 +282,57 @@ class OutputUpdate(StagingFolder):
         super().discard()
         if self._farms is not None:
             shutil.rmtree(self._farms, ignore_errors=True)
+
+
+def spare_folder(out: Path) -> Path:
+    """Where the output before last is kept, to start the next rebuild's tree from."""
+    return out.parent / f".{out.name}.spare"
+
+
+def folder_identity(folder: Path) -> list[int] | None:
+    """What tells this folder from another one later put at the same path (and changes
+    when an entry is added to or removed from it): a record of a folder's files is only
+    trusted for the very folder it was made of."""
+    try:
+        found = os.stat(folder)
+    except OSError:
+        return None
+    return [found.st_dev, found.st_ino, found.st_mtime_ns]
+
+
+def remove_leftovers(out: Path, spare: bool = False) -> int:
+    """Remove the temporary folders of builds that were killed (and, with spare, the
+    spare); how many were removed. Call it only while holding the build lock."""
+    patterns = [f".{out.name}.tmp-*", f".{out.name}.old-*"]
+    if spare:
+        patterns.append(spare_folder(out).name)
+    removed = 0
+    for pattern in patterns:
+        for path in out.parent.glob(pattern):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _move_folder(source: Path, target: Path) -> bool:
+    """Rename source to target (which may be an empty folder); whether it was moved."""
+    try:
+        os.replace(source, target)
+    except OSError:
+        return False
+    return True
+
+
+def _remove_files(tree: Path, paths: list[str]) -> None:
+    """Remove these files from tree, and the folders they leave empty."""
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            os.unlink(_inside(str(tree), path))
+    for path in paths:
+        folder = (tree / path).parent
+        while folder != tree and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
 
 @contextmanager
@@ -303,45 +401,6 @@ def _files_under(folder: Path) -> set[str]:
     return found
 
 
-def _apply(new_files: Path, out: Path, changed: list[str], removed: list[str]) -> None:
-    """Move the changed files from new_files into out and take the removed ones away.
-    Every file replaced or removed is first moved aside; if any step fails (or Ctrl-C
-    arrives), every move is undone and out is as it was."""
-    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    journal: list[tuple[str, bool, bool]] = []  # path, was there, is new
-    made: set[Path] = set()
-    with _signals_held():
-        try:
-            for path, is_new in [(p, True) for p in changed] + [(p, False) for p in removed]:
-                target = Path(_inside(str(out), path))
-                kept = aside / path
-                was_there = target.is_file()
-                if was_there:
-                    kept.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(target, kept)
-                journal.append((path, was_there, is_new))
-                if is_new:
-                    if target.parent not in made:
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        made.add(target.parent)
-                    os.replace(new_files / path, target)
-        except BaseException:
-            for path, was_there, is_new in reversed(journal):
-                target = out / path
-                if is_new and target.is_file():
-                    os.replace(target, new_files / path)
-                if was_there:
-                    os.replace(aside / path, target)
-            shutil.rmtree(aside, ignore_errors=True)
-            raise
-    for path in removed:  # folders left empty (a deleted source's)
-        folder = (out / path).parent
-        while folder != out and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
-    shutil.rmtree(aside, ignore_errors=True)
-
-
 @contextmanager
 def _signals_held() -> Iterator[None]:
     """Hold Ctrl-C (and SIGTERM) while the output is being updated: they take effect after."""
@@ -359,12 +418,11 @@ def _signals_held() -> Iterator[None]:
 
 @contextmanager
 def staged_output(
-    out: Path, previous: dict[str, int] | None = None, exact: bool = False
+    out: Path, previous: dict[str, int] | None = None, spare: frozenset[str] | None = None
 ) -> Iterator[StagingFolder]:
     """A StagingFolder (or, with the previous build's files, an OutputUpdate) that is
-    removed, leaving the output as it was, on any error or Ctrl-C. exact: previous is
-    exactly what out holds, so out need not be walked for files to remove."""
-    staging = OutputUpdate(out, previous, exact) if previous else StagingFolder(out)
+    removed, leaving the output as it was, on any error or Ctrl-C."""
+    staging = OutputUpdate(out, previous, spare) if previous else StagingFolder(out)
     try:
         yield staging
     except BaseException:
@@ -373,17 +431,42 @@ def staged_output(
 
 
 def _swap(staging: Path, out: Path) -> None:
-    """Put staging in out's place; the old tree is renamed aside first, then deleted."""
+    """Put staging in out's place in one step; the old tree is deleted."""
     staging.chmod(0o755)
     if not out.exists():
         os.replace(staging, out)
         return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    retired.rmdir()
-    os.replace(out, retired)
+    _exchange(staging, out)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(first: Path, second: Path) -> None:
+    """Swap two folders. On Linux in one step (renameat2 with RENAME_EXCHANGE), so that a
+    process killed at any moment leaves each path holding one whole folder; elsewhere (or
+    on a file system without it) with three renames, which a kill can interrupt."""
+    renameat2 = getattr(_libc(), "renameat2", None)  # glibc 2.28 and later
+    if renameat2 is not None:
+        done = renameat2(
+            _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+        )
+        if done == 0:
+            return
+        error = ctypes.get_errno()
+        if error not in (errno.ENOSYS, errno.EINVAL):
+            raise OSError(error, os.strerror(error), str(second))
+    with _signals_held():
+        aside = Path(tempfile.mkdtemp(prefix=f".{second.name}.old-", dir=second.parent))
+        os.replace(second, aside)
+        os.replace(first, second)
+        os.replace(aside, first)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
     try:
-        os.replace(staging, out)
-    except BaseException:
-        os.replace(retired, out)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+        return ctypes.CDLL(None, use_errno=True)
+    except (OSError, TypeError):  # no C library to load by that name (Windows)
+        return None

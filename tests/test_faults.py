@@ -3,7 +3,6 @@ and nothing left behind; a cache that cannot be written only costs time."""
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys
@@ -54,23 +53,17 @@ def test_an_output_folder_that_refuses_writes_mid_build(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The output becomes read-only while a rebuild moves files in (simulated: the test
-    runs as any user, and root ignores file modes)."""
+    """The folder holding the output refuses the swap of the new site for the old one
+    (simulated: the test runs as any user, and root ignores file modes)."""
     import generator.output
     from generator import cli
 
     (project / "content/pages/about.md").write_text("---\ntitle: About\n---\n\nNew.\n")
-    real_replace = os.replace
-    out = str(project / "output")
 
-    def refusing(source: str, target: str) -> None:
-        """A read-only folder: no file moves into it or out of it."""
-        for path in (str(source), str(target)):
-            if path.startswith(out + "/"):
-                raise PermissionError(13, "Permission denied", path)
-        real_replace(source, target)
+    def refusing(first: Path, second: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(second))
 
-    monkeypatch.setattr(generator.output.os, "replace", refusing)
+    monkeypatch.setattr(generator.output, "_exchange", refusing)
     assert cli.main(["--root", str(project)]) == 1
     monkeypatch.undo()
     stderr = capsys.readouterr().err

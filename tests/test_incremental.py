@@ -292,35 +292,39 @@ def test_search_keys_use_the_recorded_digests_of_kept_pages(
     }
 
 
-def test_a_rebuild_that_fails_while_updating_the_output_puts_everything_back(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("failing", ["link", "unlink", "_exchange"])
+def test_a_rebuild_that_fails_while_making_the_new_tree_leaves_the_output_as_it_was(
+    project: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
-    """A rebuild moves only changed files into the output; if a move fails halfway, every
-    file moved so far goes back and the output is the previous site, byte for byte."""
+    """A rebuild makes the new site beside the output; if a step fails (sharing a kept
+    file, replacing a changed one, the swap itself), the output is the previous site,
+    byte for byte, nothing temporary is left, and the next build completes the update."""
     import generator.output
 
     out = project / "output"
     build(project, out, base_url=BASE_URL)
+    rename_tag(project)
+    incremental(project)  # the second build leaves a spare: the rebuild starts from it
     before = tree_digest(out)
     edit_source(project)
     delete_topic(project)
-    real_replace = os.replace
+    target = generator.output if failing == "_exchange" else generator.output.os
+    real = getattr(target, failing)
     calls = {"n": 0}
 
-    def failing_replace(src, dst):  # type: ignore[no-untyped-def]
+    def fail_the_third_call(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] == 6:
+        if calls["n"] == 3 or failing == "_exchange":
             raise OSError(28, "No space left on device")
-        return real_replace(src, dst)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(generator.output.os, "replace", failing_replace)
+    monkeypatch.setattr(target, failing, fail_the_third_call)
     with pytest.raises(OSError):
         build(project, out, base_url=BASE_URL)
-    monkeypatch.setattr(generator.output.os, "replace", real_replace)
-    assert calls["n"] > 6, "the rollback moved files back"
+    monkeypatch.setattr(target, failing, real)
+    assert calls["n"] >= 1
     assert tree_digest(out) == before
-    assert not [p for p in project.iterdir() if p.name.startswith(".output.")]
-    # and the next build completes the update
+    assert not [p for p in project.iterdir() if ".output.tmp-" in p.name]
     after = incremental(project)
     assert after == clean_build(project, project.parent / "clean")
     assert not (out / "topics/sanctions").exists(), "a deleted topic leaves no empty folder"
