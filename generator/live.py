@@ -24,7 +24,7 @@ from . import (
 from .cache import CACHE_DIR, BuildCache, BuildRecord, PreviousBuild, files_by_folder
 from .lock import BuildLock
 from .models import BuildError, Problem
-from .output import install_folder, scratch_folder, search_farm
+from .output import bring_spare_up_to_date, install_folder, scratch_folder, search_farm
 from .resolve import QuoteRecord
 from .search import Indexer
 from .sources import SeedsSeen
@@ -101,6 +101,7 @@ class LiveSite:
                 self.report(err.problems)
         finally:
             try:
+                record = self._bring_spare_up_to_date(record)
                 cache.save(self.out, record)
             finally:
                 self.lock.release()
@@ -141,6 +142,18 @@ class LiveSite:
         spare = None if record.spare is None else record.spare | changed
         record = replace(record, files=files, search=search, spare=spare)
         self._previous = previous_from(record, self._previous)
+        return record
+
+    def _bring_spare_up_to_date(self, record: BuildRecord) -> BuildRecord:
+        """Bring the spare up to date now, not when the next edit is waiting for it."""
+        if not record.spare or not bring_spare_up_to_date(
+            self.out, record.spare, record.files, self._stopped.is_set
+        ):
+            return record
+        record = replace(record, spare=frozenset())
+        with self._installing:
+            if not self._stopped.is_set():
+                self._previous = previous_from(record, self._previous)
         return record
 
 

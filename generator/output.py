@@ -198,24 +198,10 @@ class OutputUpdate(StagingFolder):
 
     def _start(self, spare: frozenset[str] | None) -> None:
         if spare is not None and _move_folder(spare_folder(self.out), self.path):
-            self._bring_up_to_date(spare)
+            _match_output(self.path, self.out, spare, self.previous)
         else:
             shutil.rmtree(spare_folder(self.out), ignore_errors=True)
-            for path in self.previous:
-                self._link_from_output(path)
-
-    def _link_from_output(self, path: str) -> None:
-        """The output's file at path, shared into the tree (if the output has it)."""
-        try:
-            os.link(_inside(str(self.out), path), self._place(path))
-        except FileNotFoundError:
-            pass  # gone from the output: the build writes it again if the site has it
-
-    def _bring_up_to_date(self, differs: frozenset[str]) -> None:
-        """Make the spare (now the tree) hold what the output holds at these paths."""
-        _remove_files(self.path, sorted(differs))
-        for path in sorted(differs & self.previous.keys()):
-            self._link_from_output(path)
+            _match_output(self.path, self.out, frozenset(self.previous), self.previous)
 
     def write(self, path: str, data: bytes) -> None:
         if self.previous.get(path) == len(data):
@@ -312,6 +298,42 @@ def remove_leftovers(out: Path, spare: bool = False) -> int:
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed
+
+
+def bring_spare_up_to_date(
+    out: Path, differs: frozenset[str], files: dict[str, int], stopped: Callable[[], bool]
+) -> bool:
+    """Make the spare hold what the output (whose files are these) holds at the paths where
+    it differs, so that the next rebuild starts from it at once (serve does this after a
+    rebuild, in the background); whether it got through before stopped() was true."""
+    spare = spare_folder(out)
+    return spare.is_dir() and _match_output(spare, out, differs, files, stopped)
+
+
+def _match_output(
+    tree: Path,
+    out: Path,
+    paths: frozenset[str],
+    files: dict[str, int],
+    stopped: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Make tree hold, at these paths, the output's file (shared by a hard link) or
+    nothing, as the output does (files: the output's files); False if stopped first."""
+    _remove_files(tree, sorted(paths))
+    made: set[str] = set()
+    for path in sorted(paths & files.keys()):
+        if stopped():
+            return False
+        target = _inside(str(tree), path)
+        parent = target.rpartition("/")[0]
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        try:
+            os.link(_inside(str(out), path), target)
+        except FileNotFoundError:
+            pass  # gone from the output: the build writes it again if the site has it
+    return True
 
 
 def _move_folder(source: Path, target: Path) -> bool:
