@@ -4,7 +4,8 @@ trafilatura finds the main content and reads the metadata (meta tags, JSON-LD); 
 extracted tree is then rebuilt from text into Blocks and Runs (paragraphs, subheadings,
 list items, block quotes; emphasis and http(s) links), so no markup from the page can
 reach the output. A few general rules from the text cleaner tidy what trafilatura keeps:
-a repeated headline, page furniture lines, a tail of truncated teaser excerpts.
+a repeated headline, page furniture lines, a tail of truncated teaser excerpts; a guard
+and the page's embedded posts (combine.py) keep the article whole.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cleaning import CleanHints, Rules, clean_article, default_rules, matches_furniture
+from .combine import CombineSettings, EmbeddedPosts, add_posts, embedded_posts, guarded
 from .models import Block, BlockKind, CleanedArticle, PartialDate, Run, RunStyle
 from .textnorm import clean_whitespace, loose_form
 from .urls import is_web_url
@@ -133,11 +135,16 @@ def _blocks(body: Any) -> list[Block]:
     return blocks
 
 
-def tidy(blocks: list[Block], title: str | None, rules: Rules) -> tuple[list[Block], list[str]]:
-    """General clean-up of extracted blocks; returns (kept, removed texts)."""
+def tidy(
+    blocks: list[Block], title: str | None, rules: Rules, *, title_only: bool = False
+) -> tuple[list[Block], list[str]]:
+    """General clean-up of extracted blocks; returns (kept, removed texts). With
+    title_only, only a repeat of the headline above the article goes."""
     removed: list[str] = []
     if title and blocks and loose_form(blocks[0].text) == loose_form(title):
         removed.append(blocks.pop(0).text)
+    if title_only:
+        return blocks, removed
     kept = []
     for block in blocks:
         if matches_furniture(block.text, rules, blocks=False):
@@ -167,17 +174,35 @@ def tidy(blocks: list[Block], title: str | None, rules: Rules) -> tuple[list[Blo
     return kept, removed
 
 
-def extract_html(data: bytes, rules: Rules | None = None) -> Extraction:
+def extract_html(
+    data: bytes, rules: Rules | None = None, settings: CombineSettings | None = None
+) -> Extraction:
     """Extract metadata and the article from a saved page's bytes."""
-    return extract_html_text(decode_html(data), rules)
+    return extract_html_text(decode_html(data), rules, settings)
 
 
-def extract_html_text(html: str, rules: Rules | None = None) -> Extraction:
+def extract_html_text(
+    html: str, rules: Rules | None = None, settings: CombineSettings | None = None
+) -> Extraction:
     """Extract metadata and the article from a saved page's decoded HTML."""
+    return combine(read_page(html), rules, settings)
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What the extractors read on a page, before any of our rules (the benchmark reads
+    each page once and combines the readings under many settings)."""
+
+    html: str
+    document: Any  # trafilatura's Document, or None when it found no article
+    blocks: tuple[Block, ...]  # trafilatura's article as our blocks
+    posts: EmbeddedPosts
+
+
+def read_page(html: str) -> PageReading:
     import trafilatura  # imported here: a fifth of a second, needed only for saved pages
 
-    rules = rules or default_rules()
-    document: Any = trafilatura.bare_extraction(
+    document = trafilatura.bare_extraction(
         html,
         include_comments=False,
         favor_precision=True,
@@ -186,14 +211,40 @@ def extract_html_text(html: str, rules: Rules | None = None) -> Extraction:
         include_tables=True,
         with_metadata=True,
     )
+    blocks = _blocks(document.body) if document is not None and document.body is not None else []
+    return PageReading(html, document, tuple(blocks), embedded_posts(html))
+
+
+def article_blocks(
+    blocks: list[Block],
+    title: str | None,
+    posts: EmbeddedPosts,
+    rules: Rules,
+    settings: CombineSettings,
+) -> tuple[list[Block], list[str]]:
+    """trafilatura's blocks tidied (unless that would lose the article), with the
+    embedded posts; returns (kept, removed texts)."""
+    kept, removed = tidy(list(blocks), title, rules)
+    if guarded(blocks, kept, settings.guard_share):
+        kept, removed = tidy(list(blocks), title, rules, title_only=True)
+    if settings.embedded_posts:
+        kept = add_posts(kept, posts.posts, posts.page_text)
+    return kept, removed
+
+
+def combine(
+    reading: PageReading, rules: Rules | None = None, settings: CombineSettings | None = None
+) -> Extraction:
+    """The Extraction from a page's readings."""
+    rules, settings = rules or default_rules(), settings or CombineSettings()
+    document, html = reading.document, reading.html
     if document is None:
         language = _language(html, None)
         return Extraction(
             None, None, None, None, None, language, CleanedArticle(None, (), page_language=language)
         )
     title = clean_whitespace(document.title).strip() if document.title else None
-    blocks = _blocks(document.body) if document.body is not None else []
-    kept, removed = tidy(blocks, title, rules)
+    kept, removed = article_blocks(list(reading.blocks), title, reading.posts, rules, settings)
     author = clean_whitespace(document.author).strip() if document.author else None
     date = _date(document.date)
     outlet = clean_whitespace(document.sitename).strip() if document.sitename else None
