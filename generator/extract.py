@@ -200,9 +200,10 @@ class PageReading:
 
 
 def read_page(html: str) -> PageReading:
+    """Read a page once: trafilatura's article and metadata, and the embedded posts."""
     import trafilatura  # imported here: a fifth of a second, needed only for saved pages
 
-    document = trafilatura.bare_extraction(
+    document: Any = trafilatura.bare_extraction(
         html,
         include_comments=False,
         favor_precision=True,
