@@ -9,16 +9,16 @@ two means):
 - HTML mode: Briefing's extractor on the saved page, beside trafilatura 2.3.1
   (include_comments=False) and readability-lxml 0.9 alone (when installed: `pip install
   readability-lxml`; it is not a dependency), run in the same process, and the full page
-  text as a baseline. "tidy only" is trafilatura with our tidy rules and neither of the
-  rules of generator/combine.py (the guard, the embedded posts).
+  text as a baseline. "tidy only" is trafilatura with our tidy rules and none of the
+  rules of generator/combine.py (link lists, the guard, embedded posts).
 - Text mode: each page turned into its full visible text as a copy-paste gives it (block
   elements on their own lines, scripts and styles dropped), then Briefing's text cleaner.
 
 The dev score of the HTML mode is measured on the pages the code was developed on, so it
 flatters. Cross-validation measures what generalises: the pages are split into K folds;
-for each fold, the guard's threshold (and whether to keep embedded posts) is chosen on the
-other folds (the best F1 over a small grid, the most protective guard on a tie) and
-scored on the fold; the mean over the folds is printed beside the dev score, and the same
+for each fold, the thresholds of generator/combine.py's rules are chosen on the other
+folds (the best F1 over a small grid, the most protective guard on a tie) and scored on
+the fold; the mean over the folds is printed beside the dev score, and the same
 without the guard. Each page is read once (trafilatura's raw output is kept for the run),
 so the grid costs only our own rules.
 
@@ -169,16 +169,31 @@ def has_readability() -> bool:
 
 # The guard shares the folds choose from, the most protective first (a tie keeps it).
 GUARD_SHARES = (0.35, 0.5, 0.65, 0.8, 1.0)
-OFF = CombineSettings(guard_share=1.0, embedded_posts=False)
+# Link lists: (share of words in links, longest block), or None for the rule off.
+LINK_LISTS = ((0.5, 20), (0.5, 40), (0.5, 80), (0.75, 20), (0.75, 40), (0.75, 80), None)
+OFF = CombineSettings(guard_share=1.0, embedded_posts=False, link_share=2.0)
 
 
 def settings_grid(guard_shares: tuple[float, ...] = GUARD_SHARES) -> list[CombineSettings]:
-    return [CombineSettings(guard, posts) for guard in guard_shares for posts in (True, False)]
+    return [
+        CombineSettings(guard, posts, *(links or (2.0, 0)))
+        for guard in guard_shares
+        for posts in (True, False)
+        for links in LINK_LISTS
+    ]
 
 
 def describe(settings: CombineSettings) -> str:
     guard = "off" if settings.guard_share >= 1 else f"at {settings.guard_share:.0%} removed"
-    return f"guard {guard}, embedded posts {'kept' if settings.embedded_posts else 'off'}"
+    links = (
+        "off"
+        if settings.link_share > 1
+        else f"{settings.link_share:.0%} linked, <= {settings.link_max_words} words"
+    )
+    return (
+        f"guard {guard}, embedded posts {'kept' if settings.embedded_posts else 'off'}, "
+        f"link lists {links}"
+    )
 
 
 def cross_validate(

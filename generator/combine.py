@@ -1,11 +1,14 @@
 """Rules that keep trafilatura's article whole, on pages nobody tuned the code on.
 
 trafilatura (in precision mode) gives the article's blocks; the tidy rules (extract.py)
-then cut page furniture. Two general rules, measured by cross-validation in
-bench/extraction.py, guard what that keeps:
+then cut page furniture. Three general rules, measured by cross-validation in
+bench/extraction.py, work on what that keeps:
 
-- the guard: when tidying would remove more than `guard_share` of the words trafilatura
-  found, the tidying is wrong about this page, and trafilatura's blocks are kept;
+- link lists: a short block (at most `link_max_words` words) of which `link_share` or more
+  is link text is a list of related links or tags, not the article's prose;
+- the guard: when the link-list rule and the tidying together would remove more than
+  `guard_share` of the words trafilatura found, they are wrong about this page, and
+  trafilatura's blocks are kept;
 - embedded posts (a `twitter-tweet` block quote) standing inside the article are part of
   it, as a reader sees it; trafilatura drops most of them.
 
@@ -38,6 +41,8 @@ class CombineSettings:
 
     guard_share: float = 0.8
     embedded_posts: bool = True
+    link_share: float = 0.5  # above 1: the link-list rule is off
+    link_max_words: int = 40
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,23 @@ def embedded_posts(html: str) -> EmbeddedPosts:
     page_text = " ".join(tree.text_content().split())
     posts = tuple(Block("quote", runs) for runs in map(_element_runs, tree.xpath(_TWEETS)) if runs)
     return EmbeddedPosts(posts, page_text)
+
+
+def drop_link_lists(
+    blocks: list[Block], share: float, max_words: int
+) -> tuple[list[Block], list[str]]:
+    """Drop short blocks that are mostly link text (related links, tag lists): a block of
+    at most max_words words of which at least share are in links."""
+    kept: list[Block] = []
+    removed: list[str] = []
+    for block in blocks:
+        total = len(block.text.split())
+        linked = sum(len(r.text.split()) for r in block.runs if r.href)
+        if block.kind != "quote" and 0 < total <= max_words and linked >= share * total:
+            removed.append(block.text)
+        else:
+            kept.append(block)
+    return kept, removed
 
 
 def guarded(extracted: list[Block], kept: list[Block], share: float) -> bool:

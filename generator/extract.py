@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cleaning import CleanHints, Rules, clean_article, default_rules, matches_furniture
-from .combine import CombineSettings, EmbeddedPosts, add_posts, embedded_posts, guarded
+from .combine import (
+    CombineSettings,
+    EmbeddedPosts,
+    add_posts,
+    drop_link_lists,
+    embedded_posts,
+    guarded,
+)
 from .models import Block, BlockKind, CleanedArticle, PartialDate, Run, RunStyle
 from .textnorm import clean_whitespace, loose_form
 from .urls import is_web_url
@@ -223,9 +230,11 @@ def article_blocks(
     rules: Rules,
     settings: CombineSettings,
 ) -> tuple[list[Block], list[str]]:
-    """trafilatura's blocks tidied (unless that would lose the article), with the
-    embedded posts; returns (kept, removed texts)."""
-    kept, removed = tidy(list(blocks), title, rules)
+    """trafilatura's blocks without link lists and tidied (unless that would lose the
+    article), with the embedded posts; returns (kept, removed texts)."""
+    kept, dropped = drop_link_lists(blocks, settings.link_share, settings.link_max_words)
+    kept, removed = tidy(kept, title, rules)
+    removed = dropped + removed
     if guarded(blocks, kept, settings.guard_share):
         kept, removed = tidy(list(blocks), title, rules, title_only=True)
     if settings.embedded_posts:

@@ -260,3 +260,26 @@ def test_embedded_posts_inside_the_article_are_kept_in_place() -> None:
         b"<footer>", b"<aside>" + tweet.encode() + b"</aside><footer>"
     )
     assert "north quay is open again" not in extract_html(sidebar).article.text
+
+
+def test_link_lists_go_and_prose_with_links_stays() -> None:
+    """A short block that is mostly link text (a tag list) goes; paragraphs with a link
+    in them stay."""
+    from generator.combine import CombineSettings
+
+    article = "".join(
+        f"<p>Paragraph {n} of the council report says the budget for the harbour will "
+        f"grow next year, as <a href='https://example.org/budget'>the budget</a> shows, "
+        f"and the works on the north quay will start in the spring.</p>"
+        for n in range(6)
+    )
+    tags = (
+        "<p>Tags <a href='https://example.org/t/1'>harbour</a>, "
+        "<a href='https://example.org/t/2'>ferries</a>, "
+        "<a href='https://example.org/t/3'>north quay</a></p>"
+    )
+    body = page(article + tags)
+    text = extract_html(body).article.text
+    assert text.count("of the council report") == 6 and "Tags harbour" not in text
+    off = extract_html(body, settings=CombineSettings(link_share=2.0)).article.text
+    assert "Tags harbour" in off
