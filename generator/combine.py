@@ -8,7 +8,9 @@ bench/extraction.py, work on what that keeps:
   is link text is a list of related links or tags, not the article's prose;
 - the guard: when the link-list rule and the tidying together would remove more than
   `guard_share` of the words trafilatura found, they are wrong about this page, and
-  trafilatura's blocks are kept;
+  trafilatura's blocks are kept; in the same way, when trafilatura's precision mode finds
+  nothing or loses more than that share of what its default mode finds, the default
+  mode's article is taken;
 - embedded posts (a `twitter-tweet` block quote) standing inside the article are part of
   it, as a reader sees it; trafilatura drops most of them.
 

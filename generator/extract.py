@@ -201,26 +201,35 @@ class PageReading:
     each page once and combines the readings under many settings)."""
 
     html: str
-    document: Any  # trafilatura's Document, or None when it found no article
-    blocks: tuple[Block, ...]  # trafilatura's article as our blocks
+    document: Any  # trafilatura's Document (precision mode), or None: it found no article
+    blocks: tuple[Block, ...]  # its article as our blocks
+    wide_document: Any  # the same in trafilatura's default mode
+    wide_blocks: tuple[Block, ...]
     posts: EmbeddedPosts
 
 
-def read_page(html: str) -> PageReading:
-    """Read a page once: trafilatura's article and metadata, and the embedded posts."""
+def _trafilatura(html: str, *, precision: bool) -> tuple[Any, tuple[Block, ...]]:
     import trafilatura  # imported here: a fifth of a second, needed only for saved pages
 
     document: Any = trafilatura.bare_extraction(
         html,
         include_comments=False,
-        favor_precision=True,
+        favor_precision=precision,
         include_formatting=True,
         include_links=True,
         include_tables=True,
         with_metadata=True,
     )
-    blocks = _blocks(document.body) if document is not None and document.body is not None else []
-    return PageReading(html, document, tuple(blocks), embedded_posts(html))
+    body = document.body if document is not None else None
+    return document, tuple(_blocks(body) if body is not None else [])
+
+
+def read_page(html: str) -> PageReading:
+    """Read a page once: trafilatura's article and metadata in its precision and default
+    modes, and the embedded posts."""
+    document, blocks = _trafilatura(html, precision=True)
+    wide_document, wide_blocks = _trafilatura(html, precision=False)
+    return PageReading(html, document, blocks, wide_document, wide_blocks, embedded_posts(html))
 
 
 def article_blocks(
@@ -247,14 +256,17 @@ def combine(
 ) -> Extraction:
     """The Extraction from a page's readings."""
     rules, settings = rules or default_rules(), settings or CombineSettings()
-    document, html = reading.document, reading.html
+    document, blocks, html = reading.document, reading.blocks, reading.html
+    if document is None or guarded(list(reading.wide_blocks), list(blocks), settings.guard_share):
+        # precision mode lost the article: trafilatura's default mode has it
+        document, blocks = reading.wide_document, reading.wide_blocks
     if document is None:
         language = _language(html, None)
         return Extraction(
             None, None, None, None, None, language, CleanedArticle(None, (), page_language=language)
         )
     title = clean_whitespace(document.title).strip() if document.title else None
-    kept, removed = article_blocks(list(reading.blocks), title, reading.posts, rules, settings)
+    kept, removed = article_blocks(list(blocks), title, reading.posts, rules, settings)
     author = clean_whitespace(document.author).strip() if document.author else None
     date = _date(document.date)
     outlet = clean_whitespace(document.sitename).strip() if document.sitename else None

@@ -283,3 +283,24 @@ def test_link_lists_go_and_prose_with_links_stays() -> None:
     assert text.count("of the council report") == 6 and "Tags harbour" not in text
     off = extract_html(body, settings=CombineSettings(link_share=2.0)).article.text
     assert "Tags harbour" in off
+
+
+def test_default_mode_is_taken_when_precision_mode_finds_nothing() -> None:
+    """If trafilatura's precision mode finds no article (or loses most of it), its
+    default mode's reading of the same page is used."""
+    from dataclasses import replace
+
+    from generator.combine import CombineSettings
+    from generator.extract import combine, read_page
+
+    html = (FIXTURES / "article.html").read_text(encoding="utf-8")
+    reading = read_page(html)
+    expected = combine(reading).article.text
+    assert expected.startswith("Negotiators for the port authority")
+    lost = replace(reading, document=None, blocks=())
+    assert combine(lost).article.text == expected
+    assert combine(lost).title == "Port Talks Resume After Long Pause"
+    shrunk = replace(reading, blocks=reading.blocks[-1:])
+    assert combine(shrunk).article.text == expected
+    off = combine(shrunk, settings=CombineSettings(guard_share=1.0)).article.text
+    assert off == reading.blocks[-1].text
