@@ -16,7 +16,6 @@ bench/extraction.py, work on what that keeps:
 
 (Filling in paragraphs that readability-lxml found and trafilatura missed was tried too:
 it won on the pages it was tuned on but not under cross-validation, so it is not here.)
-Texts are compared by word 4-shingles, as the benchmark scores them.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from .models import Block, Run, RunStyle
@@ -55,10 +53,8 @@ class EmbeddedPosts:
     page_text: str
 
 
-@lru_cache(maxsize=4096)
 def shingles(text: str) -> Counter[tuple[str, ...]]:
-    """Word 4-shingles, as the extraction benchmark counts them. Cached (the benchmark
-    combines each page under many settings): callers must not change the Counter."""
+    """Word 4-shingles, as the extraction benchmark counts them."""
     tokens = re.findall(r"\w+", text)
     if len(tokens) < 4:
         return Counter([tuple(tokens)]) if tokens else Counter()
@@ -106,7 +102,6 @@ def _element_runs(element: Any) -> tuple[Run, ...]:
             add(child.tail, style, href)
 
     walk(element, "", None)
-    runs = [Run(" ".join(r.text.split(" ")), r.style, r.href) for r in runs]
     return _strip_runs(runs)
 
 
@@ -158,7 +153,8 @@ def drop_link_lists(
 
 
 def guarded(extracted: list[Block], kept: list[Block], share: float) -> bool:
-    """Whether the tidying removed more than `share` of the words (then keep the original)."""
+    """Whether kept lost more than `share` of the words extracted had (then the rules that
+    made it are wrong about this page, and extracted stands)."""
     total = words(extracted)
     return bool(total) and total - words(kept) > share * total
 
