@@ -4,7 +4,8 @@ trafilatura finds the main content and reads the metadata (meta tags, JSON-LD); 
 extracted tree is then rebuilt from text into Blocks and Runs (paragraphs, subheadings,
 list items, block quotes; emphasis and http(s) links), so no markup from the page can
 reach the output. A few general rules from the text cleaner tidy what trafilatura keeps:
-a repeated headline, page furniture lines, a tail of truncated teaser excerpts.
+a repeated headline, page furniture lines, a tail of truncated teaser excerpts; a guard
+and the page's embedded posts (combine.py) keep the article whole.
 """
 
 from __future__ import annotations
@@ -15,6 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cleaning import CleanHints, Rules, clean_article, default_rules, matches_furniture
+from .combine import (
+    CombineSettings,
+    EmbeddedPosts,
+    add_posts,
+    drop_link_lists,
+    embedded_posts,
+    guarded,
+)
 from .models import Block, BlockKind, CleanedArticle, PartialDate, Run, RunStyle
 from .textnorm import clean_whitespace, loose_form
 from .urls import is_web_url
@@ -133,11 +142,16 @@ def _blocks(body: Any) -> list[Block]:
     return blocks
 
 
-def tidy(blocks: list[Block], title: str | None, rules: Rules) -> tuple[list[Block], list[str]]:
-    """General clean-up of extracted blocks; returns (kept, removed texts)."""
+def tidy(
+    blocks: list[Block], title: str | None, rules: Rules, *, title_only: bool = False
+) -> tuple[list[Block], list[str]]:
+    """General clean-up of extracted blocks; returns (kept, removed texts). With
+    title_only, only a repeat of the headline above the article goes."""
     removed: list[str] = []
     if title and blocks and loose_form(blocks[0].text) == loose_form(title):
         removed.append(blocks.pop(0).text)
+    if title_only:
+        return blocks, removed
     kept = []
     for block in blocks:
         if matches_furniture(block.text, rules, blocks=False):
@@ -167,33 +181,92 @@ def tidy(blocks: list[Block], title: str | None, rules: Rules) -> tuple[list[Blo
     return kept, removed
 
 
-def extract_html(data: bytes, rules: Rules | None = None) -> Extraction:
+def extract_html(
+    data: bytes, rules: Rules | None = None, settings: CombineSettings | None = None
+) -> Extraction:
     """Extract metadata and the article from a saved page's bytes."""
-    return extract_html_text(decode_html(data), rules)
+    return extract_html_text(decode_html(data), rules, settings)
 
 
-def extract_html_text(html: str, rules: Rules | None = None) -> Extraction:
+def extract_html_text(
+    html: str, rules: Rules | None = None, settings: CombineSettings | None = None
+) -> Extraction:
     """Extract metadata and the article from a saved page's decoded HTML."""
+    return combine(read_page(html), rules, settings)
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What the extractors read on a page, before any of our rules (the benchmark reads
+    each page once and combines the readings under many settings)."""
+
+    html: str
+    document: Any  # trafilatura's Document (precision mode), or None: it found no article
+    blocks: tuple[Block, ...]  # its article as our blocks
+    wide_document: Any  # the same in trafilatura's default mode
+    wide_blocks: tuple[Block, ...]
+    posts: EmbeddedPosts
+
+
+def _trafilatura(html: str, *, precision: bool) -> tuple[Any, tuple[Block, ...]]:
     import trafilatura  # imported here: a fifth of a second, needed only for saved pages
 
-    rules = rules or default_rules()
     document: Any = trafilatura.bare_extraction(
         html,
         include_comments=False,
-        favor_precision=True,
+        favor_precision=precision,
         include_formatting=True,
         include_links=True,
         include_tables=True,
         with_metadata=True,
     )
+    body = document.body if document is not None else None
+    return document, tuple(_blocks(body) if body is not None else [])
+
+
+def read_page(html: str) -> PageReading:
+    """Read a page once: trafilatura's article and metadata in its precision and default
+    modes, and the embedded posts."""
+    document, blocks = _trafilatura(html, precision=True)
+    wide_document, wide_blocks = _trafilatura(html, precision=False)
+    return PageReading(html, document, blocks, wide_document, wide_blocks, embedded_posts(html))
+
+
+def article_blocks(
+    blocks: list[Block],
+    title: str | None,
+    posts: EmbeddedPosts,
+    rules: Rules,
+    settings: CombineSettings,
+) -> tuple[list[Block], list[str]]:
+    """trafilatura's blocks without link lists and tidied (unless that would lose the
+    article), with the embedded posts; returns (kept, removed texts)."""
+    kept, dropped = drop_link_lists(blocks, settings.link_share, settings.link_max_words)
+    kept, removed = tidy(kept, title, rules)
+    removed = dropped + removed
+    if guarded(blocks, kept, settings.guard_share):
+        kept, removed = tidy(list(blocks), title, rules, title_only=True)
+    if settings.embedded_posts:
+        kept = add_posts(kept, posts.posts, posts.page_text)
+    return kept, removed
+
+
+def combine(
+    reading: PageReading, rules: Rules | None = None, settings: CombineSettings | None = None
+) -> Extraction:
+    """The Extraction from a page's readings."""
+    rules, settings = rules or default_rules(), settings or CombineSettings()
+    document, blocks, html = reading.document, reading.blocks, reading.html
+    if document is None or guarded(list(reading.wide_blocks), list(blocks), settings.guard_share):
+        # precision mode lost the article: trafilatura's default mode has it
+        document, blocks = reading.wide_document, reading.wide_blocks
     if document is None:
         language = _language(html, None)
         return Extraction(
             None, None, None, None, None, language, CleanedArticle(None, (), page_language=language)
         )
     title = clean_whitespace(document.title).strip() if document.title else None
-    blocks = _blocks(document.body) if document.body is not None else []
-    kept, removed = tidy(blocks, title, rules)
+    kept, removed = article_blocks(list(blocks), title, reading.posts, rules, settings)
     author = clean_whitespace(document.author).strip() if document.author else None
     date = _date(document.date)
     outlet = clean_whitespace(document.sitename).strip() if document.sitename else None

@@ -177,3 +177,130 @@ def test_whole_page_copy_keeps_the_article_only() -> None:
     assert cleaned.count("Paragraph") == 6 and "Cookie settings" not in cleaned
     # ordinary scraped text is left to the usual rules
     assert main_region((ROOT / "seeds/003_4340c87e853854e5.txt").read_text("utf-8")) is None
+
+
+def page(body: str, title: str = "Harbour Notes") -> bytes:
+    """A saved page around an article body (a nav and a footer trafilatura leaves out)."""
+    return (
+        f"<!doctype html><html lang='en'><head><title>{title}</title></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<main><article><h1>{title}</h1>{body}</article></main>"
+        "<footer><p>Contact us</p></footer></body></html>"
+    ).encode()
+
+
+def trailing_off_article() -> bytes:
+    """An article whose every paragraph trails off with an ellipsis, as a diarist's may:
+    the teaser rule (a tail of truncated excerpts is a list of other articles) alone
+    would keep only its first paragraph."""
+    paragraphs = "".join(
+        f"<p>On day {day} the ferry left the harbour late again, the harbour master said "
+        f"nothing, the passengers waited on the quay in the rain for an hour and more, "
+        f"and the café by the gate sold out of coffee before nine …</p>"
+        for day in range(1, 9)
+    )
+    return page(paragraphs)
+
+
+def test_guard_keeps_the_article_when_tidying_would_remove_most_of_it() -> None:
+    from generator.combine import CombineSettings, guarded
+
+    kept = extract_html(trailing_off_article()).article
+    assert [f"On day {day} " in kept.text for day in range(1, 9)] == [True] * 8
+    unguarded = extract_html(trailing_off_article(), settings=CombineSettings(guard_share=1.0))
+    assert "On day 1 " in unguarded.article.text and "On day 2 " not in unguarded.article.text
+    # the guard compares words before and after tidying
+    blocks = list(kept.blocks)
+    assert guarded(blocks, blocks[:1], 0.8) and not guarded(blocks, blocks[:2], 0.8)
+    assert not guarded(blocks, blocks, 0.0) and not guarded([], [], 0.5)
+
+
+def test_tidying_below_the_guard_share_still_applies() -> None:
+    """A short tail of teasers after a long article goes, as before."""
+    article = "".join(
+        f"<p>Paragraph {n} of the council report says the budget for the harbour will "
+        f"grow by a small amount next year, and the works on the north quay will start "
+        f"in the spring if the weather allows it.</p>"
+        for n in range(8)
+    )
+    teasers = "".join(
+        f"<p>Another story about the port and its ferries number {n} …</p>" for n in range(3)
+    )
+    text = extract_html(page(article + teasers)).article.text
+    assert text.count("of the council report") == 8 and "Another story" not in text
+
+
+def test_embedded_posts_inside_the_article_are_kept_in_place() -> None:
+    """An embedded post in a widget box (which trafilatura drops) stays where it stood."""
+    from generator.combine import CombineSettings
+
+    tweet = (
+        "<div class='article-widget article-tweet'><blockquote class='twitter-tweet'>"
+        "<p lang='en'>The north quay is open again, "
+        "thanks to everyone who waited so patiently.</p>&mdash; Harbour Office "
+        "(@harbour) <a href='https://twitter.com/harbour/status/1'>March 3, 2024</a>"
+        "</blockquote></div>"
+    )
+    paragraphs = [
+        f"<p>Paragraph {n} of the report on the quay says that the repairs took longer "
+        f"than planned because of the storms in the winter and the shortage of steel.</p>"
+        for n in range(6)
+    ]
+    body = page("".join(paragraphs[:3]) + tweet + "".join(paragraphs[3:]))
+    without = extract_html(body, settings=CombineSettings(embedded_posts=False)).article
+    assert "north quay is open again" not in without.text
+    blocks = extract_html(body).article.blocks
+    texts = [b.text for b in blocks]
+    where = next(i for i, t in enumerate(texts) if "north quay is open again" in t)
+    assert texts[where - 1].startswith("Paragraph 2") and texts[where + 1].startswith("Paragraph 3")
+    assert blocks[where].kind == "quote"
+    assert any(r.href == "https://twitter.com/harbour/status/1" for r in blocks[where].runs)
+    # a post outside the article (a sidebar after it) is not brought in
+    sidebar = page("".join(paragraphs)).replace(
+        b"<footer>", b"<aside>" + tweet.encode() + b"</aside><footer>"
+    )
+    assert "north quay is open again" not in extract_html(sidebar).article.text
+
+
+def test_link_lists_go_and_prose_with_links_stays() -> None:
+    """A short block that is mostly link text (a tag list) goes; paragraphs with a link
+    in them stay."""
+    from generator.combine import CombineSettings
+
+    article = "".join(
+        f"<p>Paragraph {n} of the council report says the budget for the harbour will "
+        f"grow next year, as <a href='https://example.org/budget'>the budget</a> shows, "
+        f"and the works on the north quay will start in the spring.</p>"
+        for n in range(6)
+    )
+    tags = (
+        "<p>Tags <a href='https://example.org/t/1'>harbour</a>, "
+        "<a href='https://example.org/t/2'>ferries</a>, "
+        "<a href='https://example.org/t/3'>north quay</a></p>"
+    )
+    body = page(article + tags)
+    text = extract_html(body).article.text
+    assert text.count("of the council report") == 6 and "Tags harbour" not in text
+    off = extract_html(body, settings=CombineSettings(link_share=2.0)).article.text
+    assert "Tags harbour" in off
+
+
+def test_default_mode_is_taken_when_precision_mode_finds_nothing() -> None:
+    """If trafilatura's precision mode finds no article (or loses most of it), its
+    default mode's reading of the same page is used."""
+    from dataclasses import replace
+
+    from generator.combine import CombineSettings
+    from generator.extract import combine, read_page
+
+    html = (FIXTURES / "article.html").read_text(encoding="utf-8")
+    reading = read_page(html)
+    expected = combine(reading).article.text
+    assert expected.startswith("Negotiators for the port authority")
+    lost = replace(reading, document=None, blocks=())
+    assert combine(lost).article.text == expected
+    assert combine(lost).title == "Port Talks Resume After Long Pause"
+    shrunk = replace(reading, blocks=reading.blocks[-1:])
+    assert combine(shrunk).article.text == expected
+    off = combine(shrunk, settings=CombineSettings(guard_share=1.0)).article.text
+    assert off == reading.blocks[-1].text

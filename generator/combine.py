@@ -1,0 +1,190 @@
+"""Rules that keep trafilatura's article whole, on pages nobody tuned the code on.
+
+trafilatura (in precision mode) gives the article's blocks; the tidy rules (extract.py)
+then cut page furniture. Three general rules, measured by cross-validation in
+bench/extraction.py, work on what that keeps:
+
+- link lists: a short block (at most `link_max_words` words) of which `link_share` or more
+  is link text is a list of related links or tags, not the article's prose;
+- the guard: when the link-list rule and the tidying together would remove more than
+  `guard_share` of the words trafilatura found, they are wrong about this page, and
+  trafilatura's blocks are kept; in the same way, when trafilatura's precision mode finds
+  nothing or loses more than that share of what its default mode finds, the default
+  mode's article is taken;
+- embedded posts (a `twitter-tweet` block quote) standing inside the article are part of
+  it, as a reader sees it; trafilatura drops most of them.
+
+(Filling in paragraphs that readability-lxml found and trafilatura missed was tried too:
+it won on the pages it was tuned on but not under cross-validation, so it is not here.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .models import Block, Run, RunStyle
+from .textnorm import clean_whitespace
+from .urls import is_web_url
+
+_INVISIBLE = ("script", "style", "noscript", "template")
+_TWEETS = '//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")]'
+
+
+@dataclass(frozen=True)
+class CombineSettings:
+    """The rules' settings; the defaults are what bench/extraction.py's cross-validation
+    chose on all 52 development pages (see the README's extraction table)."""
+
+    guard_share: float = 0.8
+    embedded_posts: bool = True
+    link_share: float = 0.5  # above 1: the link-list rule is off
+    link_max_words: int = 40
+
+
+@dataclass(frozen=True)
+class EmbeddedPosts:
+    """A page's embedded posts, and its visible text (to find where a block stands)."""
+
+    posts: tuple[Block, ...]
+    page_text: str
+
+
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    """Word 4-shingles, as the extraction benchmark counts them."""
+    tokens = re.findall(r"\w+", text)
+    if len(tokens) < 4:
+        return Counter([tuple(tokens)]) if tokens else Counter()
+    return Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
+
+
+def covered(text: str, found: Counter[tuple[str, ...]]) -> float:
+    """The share of text's shingles that are in found (1.0 for a text without words)."""
+    own = shingles(text)
+    total = sum(own.values())
+    return sum((own & found).values()) / total if total else 1.0
+
+
+def words(blocks: Iterable[Block]) -> int:
+    return sum(len(b.text.split()) for b in blocks)
+
+
+def _element_runs(element: Any) -> tuple[Run, ...]:
+    """Text runs of an HTML element: emphasis and web links kept, all else as text."""
+    runs: list[Run] = []
+
+    def add(text: str | None, style: RunStyle, href: str | None) -> None:
+        if not text:
+            return
+        text = clean_whitespace(text)
+        if runs and (runs[-1].style, runs[-1].href) == (style, href):
+            runs[-1] = Run(runs[-1].text + text, style, href)
+        else:
+            runs.append(Run(text, style, href))
+
+    def walk(node: Any, style: RunStyle, href: str | None) -> None:
+        add(node.text, style, href)
+        for child in node:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            child_style, child_href = style, href
+            if tag in ("em", "i"):
+                child_style = "em"
+            elif tag in ("strong", "b"):
+                child_style = "strong"
+            elif tag == "a" and is_web_url(child.get("href", "")):
+                child_style, child_href = "link", child.get("href")
+            elif tag == "br":
+                add(" ", style, href)
+            walk(child, child_style, child_href)
+            add(child.tail, style, href)
+
+    walk(element, "", None)
+    return _strip_runs(runs)
+
+
+def _strip_runs(runs: list[Run]) -> tuple[Run, ...]:
+    """Collapse spaces across runs and trim the ends."""
+    out: list[Run] = []
+    for run in runs:
+        text = re.sub(r"\s+", " ", run.text)
+        if out and out[-1].text.endswith(" ") and text.startswith(" "):
+            text = text[1:]
+        if text:
+            out.append(Run(text, run.style, run.href))
+    if out:
+        out[0] = Run(out[0].text.lstrip(), out[0].style, out[0].href)
+        out[-1] = Run(out[-1].text.rstrip(), out[-1].style, out[-1].href)
+    return tuple(r for r in out if r.text)
+
+
+def embedded_posts(html: str) -> EmbeddedPosts:
+    """The page's embedded posts (as quotes) and its visible text."""
+    import lxml.html
+
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except Exception:  # lxml raises several kinds on junk: such a page has no posts
+        return EmbeddedPosts((), "")
+    for element in tree.iter(*_INVISIBLE):
+        element.drop_tree()
+    page_text = " ".join(tree.text_content().split())
+    posts = tuple(Block("quote", runs) for runs in map(_element_runs, tree.xpath(_TWEETS)) if runs)
+    return EmbeddedPosts(posts, page_text)
+
+
+def drop_link_lists(
+    blocks: list[Block], share: float, max_words: int
+) -> tuple[list[Block], list[str]]:
+    """Drop short blocks that are mostly link text (related links, tag lists): a block of
+    at most max_words words of which at least share are in links."""
+    kept: list[Block] = []
+    removed: list[str] = []
+    for block in blocks:
+        total = len(block.text.split())
+        linked = sum(len(r.text.split()) for r in block.runs if r.href)
+        if block.kind != "quote" and 0 < total <= max_words and linked >= share * total:
+            removed.append(block.text)
+        else:
+            kept.append(block)
+    return kept, removed
+
+
+def guarded(extracted: list[Block], kept: list[Block], share: float) -> bool:
+    """Whether kept lost more than `share` of the words extracted had (then the rules that
+    made it are wrong about this page, and extracted stands)."""
+    total = words(extracted)
+    return bool(total) and total - words(kept) > share * total
+
+
+def add_posts(blocks: list[Block], posts: Sequence[Block], page_text: str) -> list[Block]:
+    """Embedded posts that stand between the article's first and last block, where they
+    stand, unless the article already holds them."""
+    if not posts or not blocks:
+        return blocks
+    starts = [_position(b.text, page_text) for b in blocks]
+    known = [s for s in starts if s is not None]
+    if len(known) < 2:
+        return blocks
+    found = shingles("\n".join(b.text for b in blocks))
+    after: dict[int, list[Block]] = {}
+    for post in posts:
+        where = _position(post.text, page_text)
+        if where is None or not min(known) < where < max(known) or covered(post.text, found) >= 0.5:
+            continue
+        index = max(i for i, s in enumerate(starts) if s is not None and s < where)
+        after.setdefault(index, []).append(post)
+    result: list[Block] = []
+    for index, block in enumerate(blocks):
+        result.append(block)
+        result.extend(after.get(index, []))
+    return result
+
+
+def _position(text: str, page_text: str) -> int | None:
+    """Where text starts in the page's visible text (its first words), if it is found."""
+    key = " ".join(text.split())[:60]
+    where = page_text.find(key) if key else -1
+    return where if where >= 0 else None
