@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from markdown_it import MarkdownIt
@@ -26,6 +27,7 @@ from ..textnorm import passage_id
 
 ClaimKind = Literal["paragraph", "list item", "event"]
 
+MAX_ABBREVIATION = 12  # characters looked back for the word a stop ends
 MARKER = "\ue000"  # stands for a citation marker in a sentence's text while it is split
 ABBREVIATIONS = frozenset(
     "u.s. u.k. u.n. e.u. mr. mrs. ms. dr. prof. st. no. vs. etc. e.g. i.e. cf. gen. col. "
@@ -35,7 +37,6 @@ _STOP = re.compile(
     r"[.!?]+[\"'\u201d\u2019)\]]*" + MARKER + r"*(?=\s+[\"'\u201c\u2018(\[]*[A-Z0-9" + MARKER + "])"
 )
 _SPACE_BEFORE_STOP = re.compile(r" ([.,;:!?])")
-_WORD_BEFORE = re.compile(r"(\S+)$")
 _INITIAL = re.compile(r"^[(\"'\u201c\u2018]*[A-Z]\.$")
 
 
@@ -81,8 +82,9 @@ class Claim:
     sentences: tuple[Sentence, ...]
     event: Event | None = None
 
-    @property
+    @cached_property
     def sources(self) -> tuple[Source, ...]:
+        """The distinct sources the claim cites (once: rules ask for each sentence)."""
         return tuple({s.id: s for sentence in self.sentences for s in sentence.sources}.values())
 
 
@@ -125,6 +127,7 @@ def split_claim(
     pieces.append((text[start:], start))
     found: list[Sentence] = []
     taken = 0
+    lines_before, counted = 0, 0  # newlines in text[:counted]
     for piece, offset in pieces:
         moved = _leading_markers(piece) if found else 0
         if moved:  # "... said. [@a] Next": [@a] closes the sentence before
@@ -137,8 +140,10 @@ def split_claim(
         taken += count
         words = _SPACE_BEFORE_STOP.sub(r"\1", " ".join(piece.replace(MARKER, " ").split()))
         if words or own:
-            blank = len(piece) - len(piece.lstrip(" \n" + MARKER))
-            at = line + text.count("\n", 0, offset + blank) if line is not None else None
+            begins = offset + len(piece) - len(piece.lstrip(" \n" + MARKER))
+            lines_before += text.count("\n", counted, begins)
+            counted = begins
+            at = line + lines_before if line is not None else None
             found.append(Sentence(words, at, own))
     return tuple(found)
 
@@ -150,11 +155,12 @@ def _leading_markers(piece: str) -> int:
 
 
 def _is_abbreviation(text: str, stop: int) -> bool:
-    """The stop at text[stop] ends an abbreviation or an initial, not a sentence."""
-    match = _WORD_BEFORE.search(text, 0, stop + 1)
-    if not match:
-        return False
-    word = match.group(1).lstrip("(\"'\u201c\u2018")
+    """The stop at text[stop] ends an abbreviation or an initial, not a sentence. (The word
+    is looked for in the few characters before the stop: a search from the block's start
+    at each stop was quadratic in a long paragraph.)"""
+    tail = text[max(0, stop - MAX_ABBREVIATION) : stop + 1]
+    word = tail.replace("\n", " ").replace(MARKER, " ").rsplit(" ", 1)[-1]
+    word = word.lstrip("(\"'\u201c\u2018")
     return word.casefold() in ABBREVIATIONS or bool(_INITIAL.match(word))
 
 
