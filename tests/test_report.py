@@ -467,3 +467,9 @@ def test_report_after_a_build_is_printed_not_published(tmp_path: Path) -> None:
     strict = run_cli("build", "--root", str(root), "--no-search", "--report", "--strict")
     assert strict.returncode == 1
     assert "editor's report: 0 errors, 1 warning" in strict.stdout
+
+
+def test_a_source_cited_only_by_an_event_on_no_topic_is_cited(tmp_path: Path) -> None:
+    timeline = "- date: 2023-02-04\n  text: Notes say delegates came [@notes].\n  topics: []\n"
+    root = make_project(tmp_path, "Two say so [@wire; @column].", timeline=timeline)
+    assert findings(root, "uncited-source") == []

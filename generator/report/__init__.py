@@ -58,13 +58,14 @@ def editors_report(
     root: Path, *, drafts: bool = False, jobs: int | None = None, rules: dict[str, Rule] = RULES
 ) -> Report:
     """The editor's report on the project at root; writes nothing."""
-    cache = BuildCache(root.resolve())  # read for cleaned sources, never saved
+    root = root.resolve()
+    cache = BuildCache(root)  # read for cleaned sources, never saved
     try:
-        outside = links_out_of_project(root.resolve())
+        outside = links_out_of_project(root)
         if outside:
             raise BuildError(outside)
         settings, site = load_site(
-            root.resolve(),
+            root,
             drafts=drafts,
             clean_all=partial(cache.clean_all, jobs=jobs or default_jobs()),
             parse=cache.parse_yaml,
@@ -72,7 +73,8 @@ def editors_report(
         checked = check_site(site, settings)
     except BuildError as err:
         return Report(tuple(sorted((_as_finding(p) for p in err.problems), key=lambda f: f.order)))
-    return Report(tuple(run_rules(read_briefing(site, checked), rules)))
+    briefing = read_briefing(site, checked, allow_raw_html=settings.allow_raw_html)
+    return Report(tuple(run_rules(briefing, rules)))
 
 
 def _as_finding(problem: Problem) -> Finding:
@@ -82,9 +84,9 @@ def _as_finding(problem: Problem) -> Finding:
     )
 
 
-def read_briefing(site: Site, checked: Checked) -> Briefing:
+def read_briefing(site: Site, checked: Checked, *, allow_raw_html: bool = False) -> Briefing:
     """The claims of the reported pages and the timeline, with what the checks resolved."""
-    md = make_markdown()
+    md = make_markdown(allow_raw_html=allow_raw_html)
     pages = list(site.topics) + list(site.pages)
     sources = Lookup.build(site.sources, pages).sources
     rendered = checked.linked.rendered
@@ -93,12 +95,7 @@ def read_briefing(site: Site, checked: Checked) -> Briefing:
         if _reported(page, rendered[page.path].citations):
             claims += page_claims(md, page, sources)
     claims += [event_claim(md, event, sources) for event in site.events]
-    cited = Counter(
-        c.source_id
-        for r in rendered.values()
-        for c in r.citations
-        if site.timeline is None or r.page is not site.timeline  # events counted on pages
-    )
+    cited = Counter(c.source_id for r in rendered.values() for c in r.citations)
     return Briefing(
         claims=tuple(claims),
         sources=site.sources,
