@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from generator.markdown import make_markdown
 from generator.report import RULES, editors_report
-from generator.report.claims import split_claim
-from generator.report.rules import Finding, named_dates, note_kind
+from generator.report.claims import Sentence, split_claim
+from generator.report.rules import Finding, is_attributed, is_factual, named_dates, note_kind
 
 from .conftest import ROOT, copy_project, run_cli, tree_digest
 
@@ -396,6 +397,33 @@ def test_sentences_split_at_stops_but_not_after_abbreviations() -> None:
         ("It voted?", 10, []),
         ("Yes.", 10, []),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "factual", "attributed"),
+    [
+        ("More than 100 entities were sanctioned.", True, False),
+        ("Beijing rejected the claims.", True, True),
+        ("The Kyiv Post dates the downing to 4 February.", True, True),
+        ("The Times dates the downing to 4 February.", True, False),
+        ("According to the piece, talks failed.", True, True),
+        ('Talks "were said to have failed".', True, False),
+        ("This briefing does not decide between them.", False, None),
+        ('Blinken told CBS: "we will respond".', True, True),
+        ("We add no facts.", False, None),
+        ("See Ukraine support.", False, None),
+        ("Did the talks fail?", False, None),
+        ("Talks failed.", False, None),
+    ],
+)
+def test_how_a_sentence_reads(text: str, factual: bool, attributed: bool | None) -> None:
+    """Whether a sentence is attributed matters only for a factual one (None: not asked).
+    The sentence cites a source published by the Kyiv Post."""
+    sentence = Sentence(text, 1, ())
+    kyiv_post = SimpleNamespace(outlet="Kyiv Post", author=None)
+    assert is_factual(sentence) == factual
+    if factual:
+        assert is_attributed(sentence, [kyiv_post]) == attributed  # type: ignore[list-item]
 
 
 def test_a_marker_belongs_to_its_sentence_or_closes_the_one_before() -> None:

@@ -52,7 +52,7 @@ SELF_REFERENCE = re.compile(
     r"\b(?:[Tt]his|[Tt]hese) (?:briefing|page|pages|site|section|timeline)\b|\b(?:[Ww]e|[Oo]urs?)\b"
 )
 QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
-NAVIGATION = re.compile(r"^(?:see|read more|more)\b", re.IGNORECASE)
+NAVIGATION = re.compile(r"^(?:see|read more)\b", re.IGNORECASE)
 UNDATED_WORDS = ("undated", "no date", "not dated", "date is not known", "date unknown")
 CONCLUSION = re.compile(r"\b(?:so|therefore|thus|hence)\b", re.IGNORECASE)
 KIND_WORD = re.compile(r"\b(" + "|".join(SOURCE_KINDS) + r")\b", re.IGNORECASE)
