@@ -167,7 +167,9 @@ def _add_check_command(commands: Any) -> None:
     check.add_argument(
         "--drafts", action="store_true", default=argparse.SUPPRESS, help="include drafts"
     )
-    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    check.add_argument(
+        "--strict", action="store_true", default=argparse.SUPPRESS, help="exit 1 on warnings too"
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -358,7 +360,18 @@ def _check(
 
     if not root.is_dir():
         parser.error(f"--root {root} is not a folder")
-    report = editors_report(root, drafts=drafts, jobs=jobs)
+    try:
+        report = editors_report(root, drafts=drafts, jobs=jobs)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except OSError as err:  # a file that cannot be read
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"error: could not read the project: {err.strerror or err}{where}", file=sys.stderr)
+        return EXIT_CONTENT_ERROR
+    except Exception as err:  # noqa: BLE001 - last resort: a short message instead of a traceback
+        print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"please report it to {REPORT_URL}", file=sys.stderr)
+        return EXIT_CONTENT_ERROR
     print("\n".join(report.lines()), flush=True)
     return EXIT_CONTENT_ERROR if report.failed(strict) else EXIT_OK
 
