@@ -501,3 +501,13 @@ def test_a_source_cited_only_by_an_event_on_no_topic_is_cited(tmp_path: Path) ->
     timeline = "- date: 2023-02-04\n  text: Notes say delegates came [@notes].\n  topics: []\n"
     root = make_project(tmp_path, "Two say so [@wire; @column].", timeline=timeline)
     assert findings(root, "uncited-source") == []
+
+
+def test_help_documents_check_and_report() -> None:
+    main = run_cli("--help")
+    assert "check             the editor's report, without building" in main.stdout
+    assert "--report" in main.stdout and "--strict" in main.stdout
+    check = run_cli("check", "--help")
+    assert (
+        check.returncode == 0 and "--strict" in check.stdout and "writing nothing" in check.stdout
+    )
