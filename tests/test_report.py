@@ -111,6 +111,15 @@ def test_a_factual_paragraph_without_a_citation_is_reported(tmp_path: Path) -> N
     assert "Officials met in Munich on Saturday." in found[0].message
 
 
+def test_a_list_item_without_a_citation_is_reported(tmp_path: Path) -> None:
+    topic = (
+        '- The wire says officials met [@wire "Officials met in Munich"].\n- Trade rose in 2022.'
+    )
+    found = findings(make_project(tmp_path, topic), "uncited-fact")
+    assert where(found) == [(TOPIC_FILE, FIRST_LINE + 1, "uncited-fact", "warning")]
+    assert found[0].message.startswith("list item states a fact with no citation")
+
+
 def test_cited_paragraphs_and_sentences_about_the_briefing_are_not(tmp_path: Path) -> None:
     topic = (
         'The wire says officials met [@wire "Officials met in Munich"].\n\n'
