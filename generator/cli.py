@@ -39,8 +39,15 @@ commands:
   extract FILE      print what Briefing extracts from one .html/.txt/.md file, as JSON
   add FILE...       copy saved pages or text files into seeds/ and describe each in
                     seeds/sources.yaml (python build.py add page.html --dry-run)
+  check             the editor's report, without building: facts with no citation, claims
+                    resting on one source or on opinion only, opinion stated as fact, sources
+                    cited out of date order, uncited or undescribed sources, a kind its own
+                    note contradicts, repeated citations, topics drawn mostly from one
+                    source; each with file:line, most serious first (--report: the same
+                    after a build; it is printed, never published)
 
-exit status: 0 built, 1 content errors (each listed with file:line and a fix), 2 usage error.
+exit status: 0 built, 1 content errors (each listed with file:line and a fix), 2 usage error;
+  check and --report: 0 with warnings, 1 with errors (with --strict, warnings too).
 View a built site with:  python -m http.server -d output"""
 
 
@@ -128,6 +135,42 @@ def add_build_options(parser: argparse.ArgumentParser, *, suppress: bool = False
     )
 
 
+def add_report_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """--report and --strict (the build command's; check has --strict of its own)."""
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="after building, print the editor's report (see 'check'); not published",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="with --report: exit 1 if the report has warnings",
+    )
+
+
+def _add_check_command(commands: Any) -> None:
+    """The check subcommand: the editor's report without a build."""
+    check = commands.add_parser(
+        "check",
+        help="print the editor's report on the briefing, without building",
+        description="Load and check the site as a build does, writing nothing, and print "
+        "the editor's report: each entry with file:line, its level (error, warning, info) "
+        "and one line saying why, most serious first. Errors are the build's own.",
+    )
+    check.add_argument(
+        "--root", type=Path, default=argparse.SUPPRESS, metavar="DIR", help="project folder"
+    )
+    check.add_argument(
+        "--drafts", action="store_true", default=argparse.SUPPRESS, help="include drafts"
+    )
+    check.add_argument(
+        "--strict", action="store_true", default=argparse.SUPPRESS, help="exit 1 on warnings too"
+    )
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefing",
@@ -140,6 +183,9 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     build_command = commands.add_parser("build", help="build the site once (the default)")
     add_build_options(build_command, suppress=True)
+    add_report_options(parser)
+    add_report_options(build_command, suppress=True)
+    _add_check_command(commands)
     serve_command = commands.add_parser(
         "serve",
         help="build, serve on localhost, rebuild on changes",
@@ -203,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         return _extract(args.file, parser)
     if args.command == "add":
         return _add(args, parser)
+    if args.command == "check":
+        return _check(args.root, args.drafts, args.strict, None, parser)
     if args.wait < 0:
         parser.error("--wait must be 0 or more")
     if args.jobs is not None and args.jobs < 1:
@@ -229,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "serve":
         try:
             built = _build_and_report(out, args, lambda: build(root, out, **_options(args)))
+            if built and args.report:
+                return _check(root, args.drafts, args.strict, args.jobs, parser)
             return EXIT_OK if built else EXIT_CONTENT_ERROR
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
@@ -290,6 +340,30 @@ def _serve(root: Path, out: Path, args: argparse.Namespace) -> int:
         if live:
             live.close()
     return EXIT_OK
+
+
+def _check(
+    root: Path, drafts: bool, strict: bool, jobs: int | None, parser: argparse.ArgumentParser
+) -> int:
+    """briefing check (and --report): the editor's report on standard output."""
+    from .report import editors_report
+
+    if not root.is_dir():
+        parser.error(f"--root {root} is not a folder")
+    try:
+        report = editors_report(root, drafts=drafts, jobs=jobs)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except OSError as err:  # a file that cannot be read
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"error: could not read the project: {err.strerror or err}{where}", file=sys.stderr)
+        return EXIT_CONTENT_ERROR
+    except Exception as err:  # noqa: BLE001 - last resort: a short message instead of a traceback
+        print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"please report it to {REPORT_URL}", file=sys.stderr)
+        return EXIT_CONTENT_ERROR
+    print("\n".join(report.lines()), flush=True)
+    return EXIT_CONTENT_ERROR if report.failed(strict) else EXIT_OK
 
 
 def _extract(path: Path, parser: argparse.ArgumentParser) -> int:
