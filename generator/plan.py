@@ -6,7 +6,6 @@ rendered again is decided in one place, schedule.py, by comparing keys."""
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,7 +16,7 @@ from .config import Settings
 from .feedplan import FeedPlan, feed_files, html_keys
 from .feeds import FeedLinks, normalise_base_url
 from .models import Page, PartialDate, Site, Source
-from .pagekeys import PageKeys
+from .pagekeys import PageKeys, key_in_slot
 from .pages import RenderContext, newest
 from .pagination import paginate
 from .resolve import Linked, graph_data
@@ -163,11 +162,17 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
         named,
     )
     outputs = [
-        Output("index.html", "home", keys.keyed("home.html", home), None, context.site_date),
+        Output(
+            "index.html",
+            "home",
+            keys.keyed("index.html", "home.html", home),
+            None,
+            context.site_date,
+        ),
         Output(
             "topics/index.html",
             "topics",
-            keys.keyed("topics.html", (topics, named)),
+            keys.keyed("topics/index.html", "topics.html", (topics, named)),
             None,
             newest(_topic_dates(site.topics)),
         ),
@@ -180,11 +185,12 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
             linked.backlinks.get(topic.path, []),
             linked.related.get(topic.path, []),
         )
-        key = keys.keyed("topic.html", shows)
+        key = keys.keyed(topic.url_path, "topic.html", shows)
         outputs.append(Output(topic.url_path, "topic", key, topic, topic.updated or topic.date))
     for listing in paginate(site.sources, context.settings.sources_per_page, "sources/"):
         cited_in = {s.id: linked.cited_in.get(s.id, []) for s in listing.items}
-        key = keys.keyed("sources.html", keys.sources_list_shows(listing, cited_in))
+        shows = keys.sources_list_shows(listing, cited_in)
+        key = keys.keyed(listing.path, "sources.html", shows)
         date = newest([s.date for s in listing.items])
         outputs.append(Output(listing.path, "sources", key, listing, date))
     return outputs
@@ -203,7 +209,7 @@ def _tag_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Out
         Output(
             "tags/index.html",
             "tags",
-            keys.keyed("tags.html", every_tag),
+            keys.keyed("tags/index.html", "tags.html", every_tag),
             None,
             context.site_date,
         )
@@ -215,32 +221,32 @@ def _tag_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Out
             dates = [s.date for s in listing.items]
             if listing.number == 1:
                 dates += _topic_dates(tag.topics)
-            key = keys.keyed("tag.html", (keys.tag_shows(on_page), listing.shown()))
+            key = keys.keyed(listing.path, "tag.html", (keys.tag_shows(on_page), listing.shown()))
             outputs.append(Output(listing.path, "tag", key, (on_page, listing), newest(dates)))
     named = [(tag.slug, tag.name) for tag in site.tags]
     if site.timeline:
         date = newest([e.date for e in site.events])
         shows = (keys.markdown_shows(site.timeline, context.cited(site.timeline)), named)
-        key = keys.keyed("timeline.html", shows)
+        key = keys.keyed(site.timeline.url_path, "timeline.html", shows)
         outputs.append(Output(site.timeline.url_path, "timeline", key, site.timeline, date))
     for plain in site.pages:
-        key = keys.keyed("page.html", keys.markdown_shows(plain, context.cited(plain)))
+        shows = keys.markdown_shows(plain, context.cited(plain))
+        key = keys.keyed(plain.url_path, "page.html", shows)
         outputs.append(Output(plain.url_path, "page", key, plain, plain.updated or plain.date))
     if context.search != "off":
-        key = keys.keyed("search.html", context.search_parts)
+        key = keys.keyed("search/index.html", "search.html", context.search_parts)
         outputs.append(Output("search/index.html", "search", key))
     return outputs
 
 
 def _site_files(site: Site, linked: Linked, keys: PageKeys) -> list[Output]:
-    """404.html, graph.json (keyed by its compact JSON), robots.txt and .nojekyll (the
-    site's address is in every key: it is one of the settings)."""
+    """404.html, graph.json (keyed by its data), robots.txt and .nojekyll (the site's
+    address is in every key: it is one of the settings)."""
     graph = graph_data(site, linked)
-    compact = json.dumps(graph, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return [
-        Output("404.html", "404", keys.keyed("404.html", ())),
-        Output("graph.json", "graph", _hash(compact), graph),
-        Output("robots.txt", "robots", keys.keyed("robots.txt", ())),
+        Output("404.html", "404", keys.keyed("404.html", "404.html", ())),
+        Output("graph.json", "graph", key_in_slot(("output", "graph.json"), graph), graph),
+        Output("robots.txt", "robots", keys.keyed("robots.txt", "robots.txt", ())),
         Output(".nojekyll", "bytes", _hash(b""), b""),
     ]
 
