@@ -83,8 +83,9 @@ class LiveSite:
         if self._thread:
             with self._installing:
                 self._stopped.set()
-            if self._indexer:
-                self._indexer.stop()
+                indexer = self._indexer
+            if indexer:
+                indexer.stop()
             self._thread.join()
             self._thread = self._indexer = None
 
@@ -112,9 +113,11 @@ class LiveSite:
     def _index(self, late: DeferredSearch, record: BuildRecord) -> BuildRecord:
         """Index the parts beside the output, then move them in (unless stopped)."""
         with scratch_folder(self.out) as scratch:
-            self._indexer = indexer = Indexer(
-                late.binary, late.language, self.options.jobs, background=True
-            )
+            indexer = Indexer(late.binary, late.language, self.options.jobs, background=True)
+            with self._installing:  # close() either sees this indexer and stops it, or ...
+                if self._stopped.is_set():  # ... had already asked for the stop
+                    return record
+                self._indexer = indexer
             for bundle in late.bundles:
                 farm = search_farm(self.out, bundle.pages, scratch / "pages" / bundle.folder)
                 indexer.add(farm, scratch / "made" / bundle.folder, bundle)

@@ -222,3 +222,45 @@ def test_a_long_running_live_build_keeps_its_memory(project: Path, tmp_path: Pat
     live.close()
     build(project, tmp_path / "clean", base_url=BASE_URL, use_cache=False, search=False, jobs=1)
     assert tree_digest(out) == tree_digest(tmp_path / "clean")
+
+
+def test_closing_while_the_search_index_is_starting_stops_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new edit (or Ctrl-C) that comes while the background step is still starting
+    Pagefind stops it too: nothing is indexed after close() (a late start used to run the
+    whole index, at low priority, before serve could stop)."""
+    import threading
+
+    import generator.live
+
+    starting, indexed = threading.Event(), []
+    real_indexer = generator.live.Indexer
+
+    class SlowToStart(real_indexer):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            starting.set()
+            stop_asked.wait(5)
+            super().__init__(*args, **kwargs)
+
+        def add(self, *args: object) -> None:
+            indexed.append(args)
+            super().add(*args)
+
+    stop_asked = threading.Event()
+    options = BuildOptions(False, BASE_URL, None, True, 1)
+    live = LiveSite(project, project / "output", options)
+    live.rebuild()
+    live.wait()
+    edit(project / "content/topics/taiwan.md", "Taiwan", "Taiwan's", count=1)
+    monkeypatch.setattr(generator.live, "Indexer", SlowToStart)
+    live.rebuild()
+    assert starting.wait(30), "the rebuild left search index parts to make"
+    closing = threading.Thread(target=live.close)
+    closing.start()
+    while not live._stopped.is_set():
+        pass
+    stop_asked.set()
+    closing.join(30)
+    assert not closing.is_alive()
+    assert not indexed, "no part was handed to Pagefind after the stop"
