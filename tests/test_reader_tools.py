@@ -415,32 +415,45 @@ def test_sources_carry_their_kind_badge_wherever_they_are_listed(site_dir: Path)
 # Incremental builds
 
 
-def change_kind_and_context(project: Path) -> None:
-    """What only the panel and the cards show: a source's kind and outlet, a sentence
-    around a quoted passage, and a group that comes to cite one source twice."""
+def change_kind_and_outlet(project: Path) -> str:
+    """The panel groups sources by kind and outlet; the cards show both."""
     edit(project / "seeds/sources.yaml", "  kind: news\n", "  kind: analysis\n")
     edit(project / "seeds/sources.yaml", "  outlet: Kyiv Post", "  outlet: The Kyiv Post")
+    return '<span class="kind kind-analysis">'
+
+
+def change_a_quoted_sentence(project: Path) -> str:
+    """The cards show the words around a passage, which no quote includes."""
     edit(
         project / "seeds/001_aa6b22c0c52c705b.txt",
         "China voiced its anger, claiming",
         "China voiced its fury, claiming",
     )
+    return "China voiced its fury"
+
+
+def cite_a_source_twice_in_a_group(project: Path) -> str:
+    """A group that comes to cite one source twice shows one marker for both quotes."""
     edit(
-        project / "content/topics/sanctions.md",
-        "[@",
-        '[@blinken-meets-wang-yi "China voiced its fury"; @',
+        project / "content/topics/spy-balloon.md",
+        '[@blinken-meets-wang-yi "leading to the balloon',
+        '[@blinken-meets-wang-yi "the U.S. contended"; @blinken-meets-wang-yi "leading to the'
+        " balloon",
     )
+    return "\u201cthe U.S. contended\u201d; \u201cleading to the balloon"
 
 
-def test_an_incremental_build_shows_the_new_panel_and_cards(project: Path, tmp_path: Path) -> None:
-    clean_build(project, project / "output")
-    incremental(project)  # the cache is written
-    change_kind_and_context(project)
+@pytest.mark.parametrize(
+    "change", [change_kind_and_outlet, change_a_quoted_sentence, cite_a_source_twice_in_a_group]
+)
+def test_an_incremental_build_shows_the_new_panel_and_cards(  # type: ignore[no-untyped-def]
+    project: Path, tmp_path: Path, change
+) -> None:
+    incremental(project)
+    shown = change(project)
     rebuilt = incremental(project)
+    assert shown in rebuilt["topics/spy-balloon/index.html"].decode()
     assert rebuilt == clean_build(project, tmp_path / "clean")
-    spy = rebuilt["topics/spy-balloon/index.html"].decode()
-    assert "China voiced its fury" in spy and "The Kyiv Post" in spy
-    assert '<span class="kind kind-analysis">' in spy
 
 
 # ---------------------------------------------------------------------------------------
