@@ -31,7 +31,9 @@ from .test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
+    TELL_APART_RULES,
     Watched,
+    axe_message,
     ensure_browser_dependencies,
     serving,
 )
@@ -696,6 +698,15 @@ def test_axe_finds_nothing_serious_with_a_card_open(
             f"{name} {scheme}: {v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
             for v in result["violations"]
             if v["impact"] in ("serious", "critical")
+        ]
+        told_apart = page.evaluate(
+            "async rules => await axe.run(document, {runOnly: {type: 'rule', values: rules}})",
+            TELL_APART_RULES,
+        )
+        problems += [
+            axe_message(rule, node)
+            for rule in told_apart["violations"] + told_apart["incomplete"]
+            for node in rule["nodes"]
         ]
         assert page.locator(".cite-card").count() == 1, "the card was open while axe ran"
         watched.close()

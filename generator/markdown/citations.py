@@ -194,6 +194,8 @@ def _marker_html(markers: list[dict[str, Any]]) -> str:
     title = f"{quoted} \u2014 {first['source_title']}" if quoted else first["source_title"]
     passages = " ".join(dict.fromkeys(m["passage_id"] for m in markers if m["passage_id"]))
     data = f' data-passages="{passages}"' if passages else ""
+    if href.startswith("#"):  # its name says where it leads, as the other markers' do not
+        data += f' aria-label="{number} (see the Sources list)"'
     aliases = "".join(f'<span id="{m["marker_id"]}"></span>' for m in markers[1:])
     return (
         f'<a id="{first["marker_id"]}" href="{escapeHtml(href)}" title="{escapeHtml(title)}" '
