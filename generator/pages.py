@@ -20,7 +20,7 @@ from .feeds import FeedLinks, absolute_url, robots_txt, sitemap
 from .models import Page, PartialDate, Site, Source, Tag
 from .pagination import Pagination
 from .previews import InContext, quote_contexts
-from .resolve import CitedSource, Linked, block_pieces, graph_json
+from .resolve import CitedSource, Linked, Passage, block_pieces, graph_json
 from .site import newest_first, tag_slug
 from .templates import render
 
@@ -95,9 +95,14 @@ class RenderContext:
     def cited(self, page: Page) -> list[CitedSource]:
         return self.linked.sources_list(page, self.sources_by_id)
 
+    @cached_property
+    def passages_by_id(self) -> dict[str, Passage]:
+        return {p.id: p for found in self.linked.passages.values() for p in found}
+
     def contexts(self, page: Page) -> dict[str, InContext]:
         """The passages the page quotes, in their sentences: its citation previews."""
-        return quote_contexts(self.linked, page, self.sources_by_id)
+        citations = self.linked.rendered[page.path].citations
+        return quote_contexts(citations, self.passages_by_id, self.sources_by_id)
 
     def coverage(self, page: Page) -> Coverage:
         """Who says what on the page: its sources by kind and outlet, its sections' notes."""

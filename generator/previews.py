@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .models import Page, Source
-from .resolve import Linked
+from .models import Citation, Source
+from .resolve import Passage
 from .textnorm import split_sentences
 
 # How much of the sentence a card shows on either side of the passage, at most.
@@ -67,15 +67,16 @@ def _one_line(text: str) -> str:
     return _SPACES.sub(" ", text)
 
 
-def quote_contexts(linked: Linked, page: Page, sources: dict[str, Source]) -> dict[str, InContext]:
-    """Each passage the page quotes, by passage id, in its context."""
-    wanted = {(c.source_id, c.passage_id) for c in linked.rendered[page.path].citations}
+def quote_contexts(
+    citations: tuple[Citation, ...], passages: dict[str, Passage], sources: dict[str, Source]
+) -> dict[str, InContext]:
+    """Each passage the citations quote, by passage id, in its context. passages: every
+    passage of the site by id."""
     found: dict[str, InContext] = {}
-    for source_id in sorted({source_id for source_id, pid in wanted if pid}):
-        blocks = sources[source_id].article.blocks
-        for passage in linked.passages.get(source_id, []):
-            if (source_id, passage.id) in wanted:
-                found[passage.id] = in_context(
-                    blocks[passage.block].text, passage.start, passage.end
-                )
+    for citation in citations:
+        pid = citation.passage_id
+        if pid and pid not in found and pid in passages:
+            passage = passages[pid]
+            text = sources[passage.source_id].article.blocks[passage.block].text
+            found[pid] = in_context(text, passage.start, passage.end)
     return found
