@@ -88,8 +88,8 @@ class Coverage:
 
 
 def coverage(cited: list[CitedSource], body_html: str, events_html: list[str]) -> Coverage:
-    """The panel of a page whose Sources list is cited, from its body's HTML and its
-    timeline events' HTML (where its markers are)."""
+    """The panel of a page: its Sources list (cited), read with its body's HTML and its
+    timeline events' HTML for the section each marker is in."""
     shares = [SourceShare(e.number, e.source, len(e.citations)) for e in cited]
     sections = marker_sections(body_html, events_html)
     by_marker = {
