@@ -570,6 +570,9 @@ def test_hover_opens_a_card_that_moves_no_text(chromium: Any, served: str) -> No
     assert box(page, f"{paragraph} + *") == after_paragraph
     assert requests == [], "the card's data is in the page"
     assert marker.get_attribute("title") is None, "no tooltip over the card"
+    page.hover(".cite-card .cite-card-byline")  # across the gap, into the card: it stays
+    page.wait_for_timeout(600)
+    assert page.locator(".cite-card").count() == 1
     page.mouse.move(5, 5)
     no_card(page)
     assert marker.get_attribute("title"), "the tooltip is back once the card closes"
