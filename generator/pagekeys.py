@@ -116,7 +116,8 @@ class PageKeys:
         related: list[Page],
     ) -> tuple[Any, ...]:
         """What topic.html shows of a topic: its page, rendering, tags, sources cited (by
-        number and digest), the pages linking to it and related topics."""
+        number and digest), the pages linking to it and related topics. (Its Who says what
+        panel and citation previews are made from its rendering and cited sources alone.)"""
         rendered = self.linked.rendered[topic.path]
         return (
             self.page_digest(topic),

@@ -14,11 +14,13 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from .config import Settings
+from .coverage import Coverage, coverage
 from .feedplan import FeedFile, HtmlKeys, make_feed
 from .feeds import FeedLinks, absolute_url, robots_txt, sitemap
 from .models import Page, PartialDate, Site, Source, Tag
 from .pagination import Pagination
-from .resolve import CitedSource, Linked, block_pieces, graph_json
+from .previews import InContext, quote_contexts
+from .resolve import CitedSource, Linked, Passage, block_pieces, graph_json
 from .site import newest_first, tag_slug
 from .templates import render
 
@@ -93,6 +95,21 @@ class RenderContext:
     def cited(self, page: Page) -> list[CitedSource]:
         return self.linked.sources_list(page, self.sources_by_id)
 
+    @cached_property
+    def passages_by_id(self) -> dict[str, Passage]:
+        return {p.id: p for found in self.linked.passages.values() for p in found}
+
+    def contexts(self, page: Page) -> dict[str, InContext]:
+        """The passages the page quotes, in their sentences: its citation previews."""
+        citations = self.linked.rendered[page.path].citations
+        return quote_contexts(citations, self.passages_by_id, self.sources_by_id)
+
+    def coverage(self, page: Page) -> Coverage:
+        """Who says what on the page: its sources by kind and outlet, its sections' notes."""
+        rendered = self.linked.rendered[page.path]
+        events = [html for _, html in rendered.events]
+        return coverage(self.cited(page), rendered.html, events)
+
     def body(self, page: Page) -> Markup:
         return Markup(self.linked.rendered[page.path].html)
 
@@ -114,6 +131,7 @@ def render_home(ctx: RenderContext, path: str, _: object) -> bytes:
         home=site.home,
         overview=ctx.body(site.home) if site.home else None,
         cited=ctx.cited(site.home) if site.home else [],
+        contexts=ctx.contexts(site.home) if site.home else {},
         topics=site.topics,
         latest=newest_first(site.sources)[: ctx.settings.latest_sources_on_home],
         source_count=len(site.sources),
@@ -135,6 +153,8 @@ def render_topic(ctx: RenderContext, path: str, topic: Page) -> bytes:
         tags=ctx.tags_of(topic.tags),
         events=linked.rendered[topic.path].events,
         cited=ctx.cited(topic),
+        contexts=ctx.contexts(topic),
+        coverage=ctx.coverage(topic),
         backlinks=linked.backlinks.get(topic.path, []),
         related=linked.related.get(topic.path, []),
     )
@@ -177,6 +197,7 @@ def render_timeline(ctx: RenderContext, path: str, timeline: Page) -> bytes:
         page=timeline,
         events=ctx.linked.rendered[timeline.path].events,
         cited=ctx.cited(timeline),
+        contexts=ctx.contexts(timeline),
     )
 
 
@@ -188,6 +209,7 @@ def render_plain(ctx: RenderContext, path: str, page: Page) -> bytes:
         page=page,
         body=ctx.body(page),
         cited=ctx.cited(page),
+        contexts=ctx.contexts(page),
     )
 
 

@@ -35,7 +35,8 @@ DROPPED_WITH_CONTENT = frozenset(
 )
 ATTRIBUTES = {
     "*": {"id", "title", "lang"},  # ids: heading and footnote anchors, a writer's own
-    "a": {"href", "aria-describedby"},  # aria-describedby: a citation's entry in the list
+    # a citation's entry in the list, its name when it leads there, its previews' passages
+    "a": {"href", "aria-describedby", "aria-label", "data-passages"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
     "th": {"colspan", "rowspan", "scope"},

@@ -9,6 +9,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from .conftest import BASE_URL, ROOT, run_cli
+from .test_citations import cited_source
 
 TOPICS = sorted(p.stem for p in (ROOT / "content/topics").glob("*.md"))
 # Only two sources mention Taiwan at all (checked by reading the seeds); the rest need 3.
@@ -38,8 +39,8 @@ def test_topic_meets_the_citation_bar(site_dir: Path, slug: str) -> None:
     for paragraph in paragraphs:
         assert paragraph.select("sup.cite a"), f"uncited paragraph: {paragraph.get_text()[:80]}"
     markers = prose.select("sup.cite a")
-    quoted = {m["href"] for m in markers if "#q-" in m["href"]}
-    sources = {m["href"].split("#")[0] for m in markers}
+    quoted = {passage for m in markers for passage in m.get("data-passages", "").split()}
+    sources = {cited_source(page, m) for m in markers}
     assert len(quoted) >= 6, "at least 6 verified quotes"
     assert len(sources) >= MIN_SOURCES.get(slug, 3)
     for sup in prose.select("sup"):
@@ -58,7 +59,7 @@ def test_opinion_sources_are_named_as_such(site_dir: Path, slug: str) -> None:
     kinds = {e["id"]: e["kind"] for e in entries}
     page = soup(site_dir / "topics" / slug / "index.html")
     for paragraph in page.select(".prose p"):
-        cited = {a["href"].split("#")[0].split("/")[-2] for a in paragraph.select("sup.cite a")}
+        cited = {cited_source(page, a) for a in paragraph.select("sup.cite a")}
         text = paragraph.get_text().lower()
         for source_id in cited:
             if kinds[source_id] == "editorial":

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -83,10 +83,33 @@ def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
+def cited_source(html: BeautifulSoup, marker: Tag) -> str:
+    """The id of the source a marker cites, read from its entry in the Sources list."""
+    entry = html.find(id=marker["aria-describedby"])
+    return entry.select_one('a[href*="sources/"]')["href"].split("/")[-2]
+
+
+def citations_of(marker: Tag) -> int:
+    """How many citations a marker stands for: its own, and those of the markers merged
+    into it (whose ids stay on empty spans after it)."""
+    merged = 0
+    for sibling in marker.next_siblings:
+        if not isinstance(sibling, Tag) or sibling.name != "span":
+            break
+        merged += sibling.get("id", "").startswith("cite-")
+    return 1 + merged
+
+
 def test_every_citation_lands_on_a_highlighted_passage(site_dir: Path) -> None:
     checked = 0
     for page in sorted(site_dir.glob("**/index.html")):
-        for marker in soup(page).select("sup.cite a"):
+        html = soup(page)
+        for marker in html.select("sup.cite a"):
+            if marker["href"].startswith("#ref-"):  # one marker for several passages: its
+                note = html.find(id=marker["href"][1:])  # note links to each of them
+                hrefs = [a["href"].partition("#")[2] for a in note.select(".quotes a")]
+                assert set(marker["data-passages"].split()) <= set(hrefs), marker
+                continue
             target, _, fragment = marker["href"].partition("#")
             target_path = (page.parent / unquote(target)).resolve()
             assert target_path.is_file(), marker
@@ -134,9 +157,11 @@ def test_cited_in_lists_match_citations(site_dir: Path) -> None:
         if "/sources/" in page.as_posix():
             continue
         title = " ".join(soup(page).h1.get_text().split())
-        for marker in soup(page).select("sup.cite a"):
-            source_id = marker["href"].split("#")[0].split("/")[-2]
-            expected.setdefault(source_id, Counter())[title] += 1
+        html = soup(page)
+        for marker in html.select("sup.cite a"):
+            expected.setdefault(cited_source(html, marker), Counter())[title] += citations_of(
+                marker
+            )
     for source_page in sorted(site_dir.glob("sources/*/index.html")):
         source_id = source_page.parent.name
         items = soup(source_page).select(".cited-in li")

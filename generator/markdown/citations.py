@@ -150,12 +150,12 @@ def _resolve_citations(state: StateCore) -> None:
                         "number": number,
                         "marker_id": marker_id,
                         "href": relative_url(doc.page_path, target),
-                        "title": (f"\u201c{item.quote}\u201d \u2014 " if item.quote else "")
-                        + source.title,
-                        "ref": f"ref-{number}",
+                        "quote": item.quote,
+                        "passage_id": pid,
+                        "source_title": source.title,
                     }
                 )
-            token.meta["rendered"] = rendered
+            token.meta["rendered"] = _merge_repeats(rendered)
 
 
 def _attach_markers(children: list[Token]) -> None:
@@ -171,18 +171,45 @@ def _attach_markers(children: list[Token]) -> None:
             previous.content = previous.content.rstrip(" \t")
 
 
+def _merge_repeats(markers: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The markers of one group, those citing the same source together (in the order each
+    source first appears): a group citing a source twice shows its number once ("2, 2"
+    reads as noise), and the one marker stands for every quote."""
+    merged: dict[int, list[dict[str, Any]]] = {}
+    for marker in markers:
+        merged.setdefault(marker["number"], []).append(marker)
+    return list(merged.values())
+
+
+def _marker_html(markers: list[dict[str, Any]]) -> str:
+    """One marker for one source: a link to the quoted passage, or to the source's entry
+    in the Sources list when it stands for several passages (which that entry lists). The
+    ids of the markers merged into it stay on the page, so links back to them still land;
+    data-passages names the passages the preview card shows."""
+    first, number = markers[0], markers[0]["number"]
+    targets = dict.fromkeys(m["href"] for m in markers)
+    href = first["href"] if len(targets) == 1 else f"#ref-{number}"
+    quotes = [m["quote"] for m in markers if m["quote"]]
+    quoted = "; ".join(f"\u201c{q}\u201d" for q in dict.fromkeys(quotes))
+    title = f"{quoted} \u2014 {first['source_title']}" if quoted else first["source_title"]
+    passages = " ".join(dict.fromkeys(m["passage_id"] for m in markers if m["passage_id"]))
+    data = f' data-passages="{passages}"' if passages else ""
+    if href.startswith("#"):  # its name says where it leads, as the other markers' do not
+        data += f' aria-label="{number} (see the Sources list)"'
+    aliases = "".join(f'<span id="{m["marker_id"]}"></span>' for m in markers[1:])
+    return (
+        f'<a id="{first["marker_id"]}" href="{escapeHtml(href)}" title="{escapeHtml(title)}" '
+        f'aria-describedby="ref-{number}"{data}>{number}</a>{aliases}'
+    )
+
+
 def _render_citation(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
 ) -> str:
-    markers = tokens[idx].meta.get("rendered") or []
-    if not markers:
+    groups = tokens[idx].meta.get("rendered") or []
+    if not groups:
         return '<sup class="cite cite-missing">[?]</sup>'
-    links = ", ".join(
-        f'<a id="{m["marker_id"]}" href="{escapeHtml(m["href"])}" title="{escapeHtml(m["title"])}" '
-        f'aria-describedby="{m["ref"]}">{m["number"]}</a>'
-        for m in markers
-    )
-    return f'<sup class="cite">{links}</sup>'
+    return f'<sup class="cite">{", ".join(_marker_html(g) for g in groups)}</sup>'
 
 
 def citations_plugin(md: MarkdownIt) -> None:

@@ -35,12 +35,14 @@ RESERVED_IDS = frozenset(
         "backlinks-heading",
         "sources-list-heading",
         "cited-in-heading",
+        "coverage-heading",
     }
 )
 
-# Numbered families: citation markers (cite-3), Sources entries (ref-2), footnotes and
-# their references (fn1, fnref1, fnref1:2) and quoted passages (q- and a hash).
-RESERVED_FAMILIES = re.compile(r"(?:cite|ref)-\d+|fn(?:ref)?\d+(?::\d+)?|q-[0-9a-f]{10}")
+# Numbered families: citation markers (cite-3), Sources entries (ref-2) and their preview
+# cards (preview-2), footnotes and their references (fn1, fnref1, fnref1:2) and quoted
+# passages (q- and a hash).
+RESERVED_FAMILIES = re.compile(r"(?:cite|ref|preview)-\d+|fn(?:ref)?\d+(?::\d+)?|q-[0-9a-f]{10}")
 
 
 def is_reserved(candidate: str) -> bool:
