@@ -362,10 +362,18 @@ def test_two_passages_or_one_in_two_sentences_is_not(tmp_path: Path) -> None:
     assert findings(make_project(tmp_path, topic), "repeated-passage") == []
 
 
-def test_a_marker_showing_one_number_twice_is_reported(tmp_path: Path) -> None:
-    topic = 'The wire says so [@wire "Officials met"; @wire "the talks were useful"].'
+def test_citations_side_by_side_showing_one_number_twice_are_reported(tmp_path: Path) -> None:
+    topic = 'The wire says so [@wire "Officials met"] [@wire "the talks were useful"].'
     found = findings(make_project(tmp_path, topic), "repeated-number")
     assert where(found) == [(TOPIC_FILE, FIRST_LINE, "repeated-number", "info")]
+
+
+def test_one_marker_citing_a_source_twice_is_not_reported(tmp_path: Path) -> None:
+    """The page shows such a marker as one number (its preview lists both quotes)."""
+    topic = 'The wire says so [@wire "Officials met"; @wire "the talks were useful"].'
+    assert findings(make_project(tmp_path, topic), "repeated-number") == []
+    apart = 'The wire says so [@wire "Officials met"] and [@wire "the talks were useful"].'
+    assert findings(make_project(tmp_path / "apart", apart), "repeated-number") == []
 
 
 def test_a_marker_citing_two_sources_is_not(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ class Cited:
 
     source: Source
     quote: str | None
+    group: int = 0  # which `[@...]` of its block it was written in
 
     @property
     def passage_id(self) -> str | None:
@@ -168,9 +169,12 @@ def _flatten(
     children: list[Token], sources: dict[str, Source]
 ) -> tuple[str, list[tuple[Cited, ...]]]:
     """A block's text, with MARKER where each citation stands, and the markers in order.
-    Line breaks are kept as newlines (for line numbers); links keep their text."""
+    Line breaks are kept as newlines (for line numbers); links keep their text. Citations
+    side by side (`[@a "x"] [@a "y"]`) are one marker, as a reader sees them; each cited
+    item keeps the number of the `[@...]` it was written in (its group)."""
     parts: list[str] = []
     markers: list[tuple[Cited, ...]] = []
+    groups, since_marker = 0, None  # the text since the last citation (None: none yet)
     for token in children:
         if token.type in ("text", "code_inline"):
             parts.append(token.content)
@@ -178,13 +182,17 @@ def _flatten(
             parts.append("\n")
         elif token.type == "wikilink":
             parts.append(token.meta["label"])
-        elif token.type == "citation":
-            parts.append(MARKER)
-            markers.append(
-                tuple(
-                    Cited(sources[item.key], item.quote)
-                    for item in token.meta["items"]
-                    if item.key in sources
-                )
+        if token.type == "citation":
+            groups += 1
+            items = tuple(
+                Cited(sources[item.key], item.quote, groups)
+                for item in token.meta["items"]
+                if item.key in sources
             )
+            if since_marker is not None and not "".join(parts[since_marker:]).strip():
+                markers[-1] += items
+            else:
+                parts.append(MARKER)
+                markers.append(items)
+            since_marker = len(parts)
     return "".join(parts), markers

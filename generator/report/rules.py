@@ -444,20 +444,24 @@ def _overlap(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
 
 
 def repeated_number(briefing: Briefing) -> Iterator[Finding]:
-    """A marker citing one source twice: it shows the same number twice ("2, 2")."""
+    """Citations side by side, written as separate `[@...]`, citing one source: the page
+    shows its number twice ("2 2"). (One `[@...]` citing a source twice shows one number.)"""
     for claim in briefing.claims:
         for sentence in claim.sentences:
             for marker in sentence.markers:
-                counts = Counter(c.source.id for c in marker)
-                twice = [sid for sid, n in counts.items() if n > 1]
+                groups: dict[str, set[int]] = {}
+                for cited in marker:
+                    groups.setdefault(cited.source.id, set()).add(cited.group)
+                twice = [sid for sid, found in groups.items() if len(found) > 1]
                 if twice:
                     yield Finding(
                         "info",
                         claim.file,
                         sentence.line,
                         "repeated-number",
-                        f"one marker cites {', '.join(twice)} more than once, so it shows the "
-                        'same number twice ("2, 2")',
+                        f"citations side by side cite {', '.join(twice)} in separate "
+                        '[@...], so the page shows the same number twice ("2 2"); put the '
+                        "quotes in one [@...] (the page then shows one number for both)",
                     )
 
 
