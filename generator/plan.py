@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import Environment
 
 from .cache import code_fingerprint
+from .citing import CITE_FORMATS
 from .config import Settings
 from .feedplan import FeedPlan, feed_files, html_keys
 from .feeds import FeedLinks, normalise_base_url
@@ -145,7 +146,18 @@ def _source_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[
             Output(source.url_path, "source", key, source, source.date),
             Output(source.original_path, "original", key, source, source.date),
         ]
+        outputs += _cite_outputs(source, source.url_path, keys.source_digests[source.id], keys)
     return outputs
+
+
+def _cite_outputs(page: Page | Source, url_path: str, digest: str, keys: PageKeys) -> list[Output]:
+    """cite.bib and cite.json beside a topic's or source's page, keyed by what the page's
+    citation is made from (its digest; the site's settings and URL are in every key)."""
+    folder = url_path[: -len("index.html")]
+    return [
+        Output(folder + name, "cite", keys.keyed(name, digest), (page, name))
+        for name in CITE_FORMATS
+    ]
 
 
 def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
@@ -182,6 +194,7 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
         )
         key = keys.keyed("topic.html", shows)
         outputs.append(Output(topic.url_path, "topic", key, topic, topic.updated or topic.date))
+        outputs += _cite_outputs(topic, topic.url_path, keys.page_digest(topic), keys)
     for listing in paginate(site.sources, context.settings.sources_per_page, "sources/"):
         cited_in = {s.id: linked.cited_in.get(s.id, []) for s in listing.items}
         key = keys.keyed("sources.html", keys.sources_list_shows(listing, cited_in))

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import BuildError, Problem, Source
+from .models import BuildError, PartialDate, Problem, Source, Tag
 
 SEARCH_FOLDER = "pagefind"
 SHARD_PREFIX = "pagefind-sources-"
@@ -205,6 +205,20 @@ class SearchSchedule:
             self.index(
                 [self.plan.main_bundle(main_key, self._main_pages, self.source_keys, self.setup)]
             )
+
+
+def page_filters(
+    kind: str, outlet: str | None, tags: list[Tag], date: PartialDate | None
+) -> list[tuple[str, str]]:
+    """What the search page can narrow results to, for one page (filter name, value): its
+    kind (Topic, Tag, or a source's kind), outlet, tags and year."""
+    filters = [("kind", kind)]
+    if outlet:
+        filters.append(("outlet", outlet))
+    filters += [("tag", tag.name) for tag in tags]
+    if date:
+        filters.append(("year", str(date.year)))
+    return filters
 
 
 def _split(ids: list[str], shard_size: int, prefix: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
