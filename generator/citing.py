@@ -179,9 +179,7 @@ def csl_item(ref: Reference, site_title: str) -> dict[str, Any]:
     """One CSL-JSON item (the format Zotero, Pandoc and citeproc read)."""
     item: dict[str, Any] = {
         "id": ref.key,
-        "type": "webpage"
-        if ref.kind == "topic" or not ref.container
-        else "article-newspaper",
+        "type": "webpage" if ref.kind == "topic" or not ref.container else "article-newspaper",
         "title": ref.title,
     }
     if ref.author:
@@ -332,6 +330,7 @@ def _page_citation(ref: Reference, site_title: str, json_ld: dict[str, Any]) -> 
     )
 
 
-def cite_file(citation: PageCitation, name: str) -> bytes:
+def cite_file(ref: Reference, name: str, site_title: str) -> bytes:
     """The bytes of cite.bib or cite.json."""
-    return (citation.bibtex if name == BIB_FILE else citation.csl_json).encode("utf-8")
+    text = bibtex(ref, site_title) if name == BIB_FILE else csl_json(ref, site_title)
+    return text.encode("utf-8")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment
 from markupsafe import Markup
 
-from .citing import PageCitation, cite_file, source_citation, topic_citation
+from .citing import PageCitation, Reference, cite_file, source_citation, topic_citation
 from .config import Settings
 from .feedplan import FeedFile, HtmlKeys, make_feed
 from .feeds import FeedLinks, absolute_url, robots_txt, sitemap
@@ -288,12 +288,10 @@ def render_not_found(ctx: RenderContext, path: str, _: object) -> bytes:
     ).encode("utf-8")
 
 
-def render_cite(ctx: RenderContext, path: str, subject: tuple[Page | Source, str]) -> bytes:
+def render_cite(ctx: RenderContext, path: str, subject: tuple[Reference, str]) -> bytes:
     """A page's cite.bib or cite.json, beside it."""
-    page, name = subject
-    if isinstance(page, Source):
-        return cite_file(ctx.source_citation(page), name)
-    return cite_file(ctx.topic_citation(page), name)
+    ref, name = subject
+    return cite_file(ref, name, ctx.settings.title)
 
 
 def render_bytes(ctx: RenderContext, path: str, data: bytes) -> bytes:

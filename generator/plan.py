@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment
 
 from .cache import code_fingerprint
-from .citing import CITE_FORMATS
+from .citing import CITE_FORMATS, Reference, source_reference, topic_reference
 from .config import Settings
 from .feedplan import FeedPlan, feed_files, html_keys
 from .feeds import FeedLinks, normalise_base_url
@@ -146,17 +146,17 @@ def _source_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[
             Output(source.url_path, "source", key, source, source.date),
             Output(source.original_path, "original", key, source, source.date),
         ]
-        outputs += _cite_outputs(source, source.url_path, keys.source_digests[source.id], keys)
+        ref = source_reference(source, context.base_url)
+        outputs += _cite_outputs(source.url_path, ref, keys)
     return outputs
 
 
-def _cite_outputs(page: Page | Source, url_path: str, digest: str, keys: PageKeys) -> list[Output]:
-    """cite.bib and cite.json beside a topic's or source's page, keyed by what the page's
-    citation is made from (its digest; the site's settings and URL are in every key)."""
+def _cite_outputs(url_path: str, ref: Reference, keys: PageKeys) -> list[Output]:
+    """cite.bib and cite.json beside a topic's or source's page, keyed by the reference
+    they are written from (the site's title is in every key: it is one of the settings)."""
     folder = url_path[: -len("index.html")]
     return [
-        Output(folder + name, "cite", keys.keyed(name, digest), (page, name))
-        for name in CITE_FORMATS
+        Output(folder + name, "cite", keys.keyed(name, ref), (ref, name)) for name in CITE_FORMATS
     ]
 
 
@@ -194,7 +194,8 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
         )
         key = keys.keyed("topic.html", shows)
         outputs.append(Output(topic.url_path, "topic", key, topic, topic.updated or topic.date))
-        outputs += _cite_outputs(topic, topic.url_path, keys.page_digest(topic), keys)
+        ref = topic_reference(topic, context.settings, context.base_url)
+        outputs += _cite_outputs(topic.url_path, ref, keys)
     for listing in paginate(site.sources, context.settings.sources_per_page, "sources/"):
         cited_in = {s.id: linked.cited_in.get(s.id, []) for s in listing.items}
         key = keys.keyed("sources.html", keys.sources_list_shows(listing, cited_in))
