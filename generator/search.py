@@ -18,7 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cbor2
+
 from .models import BuildError, PartialDate, Problem, Source, Tag
+from .pagefind_order import stable_filters
 
 SEARCH_FOLDER = "pagefind"
 SHARD_PREFIX = "pagefind-sources-"
@@ -377,6 +380,20 @@ class Indexer:
                     + f" (while writing {bundle.folder}/)",
                     "set search: false in briefing.yaml to build without search",
                 )
+            elif process.returncode == 0:
+                self._stabilise(output, bundle)
+
+    def _stabilise(self, output: Path, bundle: Bundle) -> None:
+        """Put the filter indexes Pagefind wrote in a stable order (see pagefind_order)."""
+        try:
+            stable_filters(output)
+        except (OSError, ValueError, IndexError, TypeError, cbor2.CBORError) as err:
+            self._problem = Problem(
+                "search",
+                None,
+                f"the search filters Pagefind wrote could not be read: {err} (in {bundle.folder}/)",
+                "reinstall Briefing's pinned Pagefind, or set search: false in briefing.yaml",
+            )
 
     def _join(self) -> None:
         for _ in self._threads:
