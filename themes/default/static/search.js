@@ -107,7 +107,7 @@
     return out;
   }
 
-  function sectionItem(data, section) {
+  function sectionItem(data, section, title) {
     var item = document.createElement("li");
     var link = document.createElement("a");
     var text = (section.anchor.text || "").trim().split(/\s+/);
@@ -115,6 +115,8 @@
     link.textContent = section.passage
       ? "Quoted passage: \u201c" + text.slice(0, 8).join(" ") + (text.length > 8 ? "\u2026" : "") + "\u201d"
       : text.join(" ");
+    // Pages share headings ("Timeline"): the name says whose section it is.
+    link.setAttribute("aria-label", link.textContent + ", in " + title);
     item.appendChild(link);
     item.appendChild(sectionExcerpt(data.content || "", section.locations));
     return item;
@@ -143,7 +145,9 @@
         var sub = document.createElement("ul");
         sub.className = "sub-results";
         sub.setAttribute("aria-label", "Where in " + link.textContent);
-        found.forEach(function (section) { sub.appendChild(sectionItem(data, section)); });
+        found.forEach(function (section) {
+          sub.appendChild(sectionItem(data, section, link.textContent));
+        });
         item.appendChild(sub);
       }
       list.appendChild(item);
