@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 from jinja2 import Environment
 from markupsafe import Markup
 
-from .citing import PageCitation, Reference, cite_file, source_citation, topic_citation
+from .citing import (
+    PageCitation,
+    Reference,
+    cite_file,
+    source_citation,
+    source_reference,
+    topic_citation,
+)
 from .config import Settings
 from .feedplan import FeedFile, HtmlKeys, make_feed
 from .feeds import FeedLinks, absolute_url, robots_txt, sitemap
@@ -288,10 +295,15 @@ def render_not_found(ctx: RenderContext, path: str, _: object) -> bytes:
     ).encode("utf-8")
 
 
-def render_cite(ctx: RenderContext, path: str, subject: tuple[Reference, str]) -> bytes:
-    """A page's cite.bib or cite.json, beside it."""
-    ref, name = subject
-    return cite_file(ref, name, ctx.settings.title)
+def render_cite(ctx: RenderContext, path: str, ref: Reference) -> bytes:
+    """A topic's cite.bib or cite.json, beside its page."""
+    return cite_file(ref, path.rsplit("/", 1)[1], ctx.settings.title)
+
+
+def render_source_cite(ctx: RenderContext, path: str, source: Source) -> bytes:
+    """A source's cite.bib or cite.json, beside its page."""
+    ref = source_reference(source, ctx.base_url)
+    return cite_file(ref, path.rsplit("/", 1)[1], ctx.settings.title)
 
 
 def render_bytes(ctx: RenderContext, path: str, data: bytes) -> bytes:
@@ -348,6 +360,7 @@ RENDERERS: dict[str, Callable[[RenderContext, str, Any], bytes]] = {
     "source": render_source,
     "original": render_original,
     "cite": render_cite,
+    "source_cite": render_source_cite,
     "404": render_not_found,
     "bytes": render_bytes,
     "graph": render_graph,
