@@ -29,7 +29,8 @@ from generator.config import Settings
 from generator.models import EMPTY_ARTICLE, Page, PartialDate, Source
 from generator.urls import text_fragment, text_fragment_url
 
-from .conftest import BASE_URL, edit
+from .conftest import BASE_URL, copy_project, edit
+from .test_plan import stale_after
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures/csl-data.json").read_text("utf-8"))
 HOSTILE = 'Tax & "spend": 50% of $5 #1 {unbalanced \\ under_score ~ ^ </script><b>x'
@@ -223,8 +224,6 @@ def test_archive_link_asks_for_the_day_the_source_was_retrieved() -> None:
 def cited_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's site with one source given an original address, a retrieval date
     and a title full of BibTeX and HTML syntax, built with the site's URL."""
-    from .conftest import copy_project
-
     project = copy_project(tmp_path_factory.mktemp("cited") / "project")
     sources = project / "seeds/sources.yaml"
     entry = f"- id: {SOURCE_WITH_URL}\n"
@@ -381,3 +380,29 @@ def test_without_a_site_url_citations_leave_addresses_out(project: Path, tmp_pat
     entry = parse_bibtex((out / "topics/spy-balloon/cite.bib").read_text("utf-8"))
     assert "url" not in entry
     assert "http" not in soup.select_one("#citethis-text").get_text()
+
+
+# -- Incremental builds -----------------------------------------------------------------
+
+
+def test_a_source_edit_renders_its_cite_files_and_no_others(project: Path) -> None:
+    """(The topics citing it show its title, but their own cite files do not.)"""
+
+    def retitle(project: Path) -> None:
+        edit(
+            project / "seeds/sources.yaml",
+            'title: "Blinken Meets China’s Wang Yi to Warn China from Aiding Russia"',
+            'title: "Blinken meets Wang Yi"',
+        )
+
+    stale = {p for p in stale_after(project, retitle) if p.endswith(("cite.bib", "cite.json"))}
+    folder = f"sources/{SOURCE_WITH_URL}/"
+    assert stale == {folder + "cite.bib", folder + "cite.json"}, stale
+
+
+def test_a_topic_retitled_renders_its_cite_files(project: Path) -> None:
+    def retitle(project: Path) -> None:
+        edit(project / "content/topics/taiwan.md", "title: Taiwan", "title: Taiwan and China")
+
+    stale = {p for p in stale_after(project, retitle) if p.endswith(("cite.bib", "cite.json"))}
+    assert stale == {"topics/taiwan/cite.bib", "topics/taiwan/cite.json"}, stale
