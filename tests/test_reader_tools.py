@@ -151,3 +151,23 @@ def test_cite_this_page_reads_without_javascript(
         saved = Path(download.value.path()).read_text("utf-8")
         assert saved == (site / SOURCE / "cite.bib").read_text("utf-8")
     watched.close()
+
+
+def test_a_result_lists_the_source_sections_it_was_found_in(browser: Any, server: str) -> None:
+    """Matches under a source's subheading are offered as a section of the result, which
+    opens the page at that heading."""
+    watched = Watched(browser, server, viewport={"width": 1280, "height": 900})
+    page = watched.page
+    page.goto(server + "search/index.html?q=proof")
+    page.wait_for_selector("#search-results li", timeout=15000)
+    source = "sources/us-accuses-china-of-weighing-arms-for-russia/"
+    result = page.locator("#search-results > li", has=page.locator(f'h2 a[href*="{source}"]'))
+    section = result.locator(".sub-results a", has_text="Has the U.S. shown any proof?")
+    assert section.count() == 1, result.inner_text()
+    section.click()
+    page.wait_for_url(f"**/{source}?highlight=proof#section-*")
+    heading = page.evaluate("decodeURIComponent(location.hash.slice(1))")
+    assert page.inner_text(f"h2#{heading}") == "Has the U.S. shown any proof?"
+    assert page.locator("mark.search-highlight", has_text="proof").count() > 0
+    assert watched.errors == [] and watched.outside == []
+    watched.close()
