@@ -176,8 +176,13 @@ class Source:
 
     @property
     def archive_url(self) -> str | None:
-        """The Internet Archive's copies of the original address."""
-        return f"https://web.archive.org/web/*/{self.url}" if self.url else None
+        """The Internet Archive's copy of the original address nearest the day it was
+        retrieved (a partial date's digits: the Archive picks the nearest copy), or the
+        list of its copies when that day is not known."""
+        if not self.url:
+            return None
+        when = self.retrieved.iso.replace("-", "") if self.retrieved else "*"
+        return f"https://web.archive.org/web/{when}/{self.url}"
 
     @property
     def is_opinion(self) -> bool:

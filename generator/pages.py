@@ -13,6 +13,14 @@ from urllib.parse import urlsplit
 from jinja2 import Environment
 from markupsafe import Markup
 
+from .citing import (
+    PageCitation,
+    Reference,
+    cite_file,
+    source_citation,
+    source_reference,
+    topic_citation,
+)
 from .config import Settings
 from .coverage import Coverage, coverage
 from .feedplan import FeedFile, HtmlKeys, make_feed
@@ -21,14 +29,26 @@ from .models import Page, PartialDate, Site, Source, Tag
 from .pagination import Pagination
 from .previews import InContext, quote_contexts
 from .resolve import CitedSource, Linked, Passage, block_pieces, graph_json
+from .search import page_filters
 from .site import newest_first, tag_slug
 from .templates import render
+from .urls import text_fragment_url
 
 
 @dataclass(frozen=True)
 class NavItem:
     title: str
     path: str
+
+
+@dataclass(frozen=True)
+class OriginalLinks:
+    """A quoted passage in the original article and in its archived copy; words: its
+    first words, which tell its links apart from other passages'."""
+
+    original: str
+    archive: str
+    words: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,7 @@ class RenderContext:
             "feeds": True,
             "canonical": self.canonical,
             "search": self.search,
+            "original_at": self.original_at,
         }
 
     def tags_of(self, names: tuple[str, ...]) -> list[Tag]:
@@ -91,6 +112,37 @@ class RenderContext:
 
     def canonical(self, path: str) -> str | None:
         return absolute_url(self.base_url, path) if self.base_url else None
+
+    @cached_property
+    def passage_texts(self) -> dict[str, str]:
+        """Each quoted passage's words in its source, by passage id."""
+        texts = {}
+        for source_id, passages in self.linked.passages.items():
+            blocks = self.sources_by_id[source_id].article.blocks
+            for p in passages:
+                texts[p.id] = blocks[p.block].text[p.start : p.end]
+        return texts
+
+    def original_at(self, source_id: str, passage_id: str) -> OriginalLinks | None:
+        """Links to a passage in the source's original article and its archived copy
+        (None: the original address is not known)."""
+        source = self.sources_by_id.get(source_id)
+        text = self.passage_texts.get(passage_id)
+        if not source or not source.url or not source.archive_url or not text:
+            return None
+        words = text.split()
+        return OriginalLinks(
+            text_fragment_url(source.url, text),
+            text_fragment_url(source.archive_url, text),
+            " ".join(words[:6]) + ("\u2026" if len(words) > 6 else ""),
+        )
+
+    def topic_citation(self, topic: Page) -> PageCitation:
+        cited = [entry.source for entry in self.cited(topic)]
+        return topic_citation(topic, self.settings, self.base_url, cited)
+
+    def source_citation(self, source: Source) -> PageCitation:
+        return source_citation(source, self.settings, self.base_url)
 
     def cited(self, page: Page) -> list[CitedSource]:
         return self.linked.sources_list(page, self.sources_by_id)
@@ -157,6 +209,8 @@ def render_topic(ctx: RenderContext, path: str, topic: Page) -> bytes:
         coverage=ctx.coverage(topic),
         backlinks=linked.backlinks.get(topic.path, []),
         related=linked.related.get(topic.path, []),
+        cite=ctx.topic_citation(topic),
+        search_filters=page_filters("Topic", None, ctx.tags_of(topic.tags), topic.date),
     )
 
 
@@ -186,6 +240,7 @@ def render_tag(ctx: RenderContext, path: str, subject: tuple[Tag, Pagination[Sou
         tag_feeds=True,
         sources=listing.items,
         pagination=listing,
+        search_filters=page_filters("Tag", None, [tag], None),
     )
 
 
@@ -232,6 +287,10 @@ def render_source(ctx: RenderContext, path: str, source: Source) -> bytes:
         tags=ctx.tags_of(source.tags),
         cited_in=ctx.linked.cited_in.get(source.id, []),
         passage_count=len(passages),
+        cite=ctx.source_citation(source),
+        search_filters=page_filters(
+            source.kind.capitalize(), source.outlet, ctx.tags_of(source.tags), source.date
+        ),
     )
 
 
@@ -256,6 +315,17 @@ def render_not_found(ctx: RenderContext, path: str, _: object) -> bytes:
         title="Page not found",
         root_prefix=urlsplit(base_url).path if base_url else "/",
     ).encode("utf-8")
+
+
+def render_cite(ctx: RenderContext, path: str, ref: Reference) -> bytes:
+    """A topic's cite.bib or cite.json, beside its page."""
+    return cite_file(ref, path.rsplit("/", 1)[1], ctx.settings.title)
+
+
+def render_source_cite(ctx: RenderContext, path: str, source: Source) -> bytes:
+    """A source's cite.bib or cite.json, beside its page."""
+    ref = source_reference(source, ctx.base_url)
+    return cite_file(ref, path.rsplit("/", 1)[1], ctx.settings.title)
 
 
 def render_bytes(ctx: RenderContext, path: str, data: bytes) -> bytes:
@@ -311,6 +381,8 @@ RENDERERS: dict[str, Callable[[RenderContext, str, Any], bytes]] = {
     "search": render_search,
     "source": render_source,
     "original": render_original,
+    "cite": render_cite,
+    "source_cite": render_source_cite,
     "404": render_not_found,
     "bytes": render_bytes,
     "graph": render_graph,

@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import Environment
 
 from .cache import code_fingerprint
+from .citing import CITE_FORMATS, Reference, source_reference, topic_reference
 from .config import Settings
 from .feedplan import FeedPlan, feed_files, html_keys
 from .feeds import FeedLinks, normalise_base_url
@@ -144,7 +145,19 @@ def _source_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[
             Output(source.url_path, "source", key, source, source.date),
             Output(source.original_path, "original", key, source, source.date),
         ]
+        ref = source_reference(source, context.base_url)
+        outputs += _cite_outputs(source.url_path, ref, keys, "source_cite", source)
     return outputs
+
+
+def _cite_outputs(
+    url_path: str, ref: Reference, keys: PageKeys, kind: str, subject: Reference | Source
+) -> list[Output]:
+    """cite.bib and cite.json beside a topic's or source's page, keyed by the reference
+    they are written from (the site's title is in every key: it is one of the settings).
+    A source's are rendered from the source, with its page, by the workers."""
+    folder = url_path[: -len("index.html")]
+    return [Output(folder + name, kind, keys.keyed(name, ref), subject) for name in CITE_FORMATS]
 
 
 def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
@@ -187,6 +200,8 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
         )
         key = keys.keyed(topic.url_path, "topic.html", shows)
         outputs.append(Output(topic.url_path, "topic", key, topic, topic.updated or topic.date))
+        ref = topic_reference(topic, context.settings, context.base_url)
+        outputs += _cite_outputs(topic.url_path, ref, keys, "cite", ref)
     for listing in paginate(site.sources, context.settings.sources_per_page, "sources/"):
         cited_in = {s.id: linked.cited_in.get(s.id, []) for s in listing.items}
         shows = keys.sources_list_shows(listing, cited_in)

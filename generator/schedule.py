@@ -21,7 +21,7 @@ from .timings import stage
 # Below this many sources, forking workers costs more than rendering in one process.
 PARALLEL_MIN_SOURCES = 200
 # The outputs rendered by the workers (with the feed HTML of their source).
-SOURCE_KINDS = ("source", "original")
+SOURCE_KINDS = ("source", "original", "source_cite")
 # The outputs made last, from the feed HTML the others' rendering made.
 LATE_KINDS = ("feed", "sitemap")
 

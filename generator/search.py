@@ -18,7 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import BuildError, Problem, Source
+import cbor2
+
+from .models import BuildError, PartialDate, Problem, Source, Tag
+from .pagefind_order import stable_filters
 
 SEARCH_FOLDER = "pagefind"
 SHARD_PREFIX = "pagefind-sources-"
@@ -207,6 +210,20 @@ class SearchSchedule:
             )
 
 
+def page_filters(
+    kind: str, outlet: str | None, tags: list[Tag], date: PartialDate | None
+) -> list[tuple[str, str]]:
+    """What the search page can narrow results to, for one page (filter name, value): its
+    kind (Topic, Tag, or a source's kind), outlet, tags and year."""
+    filters = [("kind", kind)]
+    if outlet:
+        filters.append(("outlet", outlet))
+    filters += [("tag", tag.name) for tag in tags]
+    if date:
+        filters.append(("year", str(date.year)))
+    return filters
+
+
 def _split(ids: list[str], shard_size: int, prefix: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """ids in shards of about shard_size (at most MAX_SHARDS), each id in the shard its hash
     picks; none when one would do."""
@@ -363,6 +380,20 @@ class Indexer:
                     + f" (while writing {bundle.folder}/)",
                     "set search: false in briefing.yaml to build without search",
                 )
+            elif process.returncode == 0:
+                self._stabilise(output, bundle)
+
+    def _stabilise(self, output: Path, bundle: Bundle) -> None:
+        """Put the filter indexes Pagefind wrote in a stable order (see pagefind_order)."""
+        try:
+            stable_filters(output)
+        except (OSError, ValueError, IndexError, TypeError, cbor2.CBORError) as err:
+            self._problem = Problem(
+                "search",
+                None,
+                f"the search filters Pagefind wrote could not be read: {err} (in {bundle.folder}/)",
+                "reinstall Briefing's pinned Pagefind, or set search: false in briefing.yaml",
+            )
 
     def _join(self) -> None:
         for _ in self._threads:

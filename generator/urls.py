@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from slugify import slugify as _slugify
 
@@ -70,3 +70,29 @@ def unicode_slug(text: str) -> str:
 def is_web_url(url: str) -> bool:
     """An absolute http(s) or mailto URL: the only links kept from scraped source text."""
     return is_safe_url(url) and urlsplit(url.strip()).scheme.lower() in SAFE_SCHEMES
+
+
+# A text directive's words are percent-encoded, and so are the characters that are its
+# syntax ("-" "," "&"): https://wicg.github.io/scroll-to-text-fragment/#syntax
+_FRAGMENT_WORDS = 5  # a longer quote is found by its first and last words
+_FRAGMENT_MAX_CHARS = 80
+
+
+def text_fragment(text: str) -> str:
+    """The text directive finding text in a page: `:~:text=start` or, for a long quote,
+    `:~:text=start,end` (its first and last few words)."""
+    words = text.split()
+    if len(" ".join(words)) <= _FRAGMENT_MAX_CHARS or len(words) <= 2 * _FRAGMENT_WORDS:
+        return ":~:text=" + _directive_part(" ".join(words))
+    start = " ".join(words[:_FRAGMENT_WORDS])
+    end = " ".join(words[-_FRAGMENT_WORDS:])
+    return f":~:text={_directive_part(start)},{_directive_part(end)}"
+
+
+def _directive_part(text: str) -> str:
+    return quote(text, safe="").replace("-", "%2D")
+
+
+def text_fragment_url(url: str, text: str) -> str:
+    """url, opening scrolled to text (a browser without text fragments just opens url)."""
+    return url + ("" if "#" in url else "#") + text_fragment(text)
