@@ -157,7 +157,10 @@ def _cite_outputs(
     they are written from (the site's title is in every key: it is one of the settings).
     A source's are rendered from the source, with its page, by the workers."""
     folder = url_path[: -len("index.html")]
-    return [Output(folder + name, kind, keys.keyed(name, ref), subject) for name in CITE_FORMATS]
+    return [
+        Output(folder + name, kind, keys.keyed(folder + name, name, ref), subject)
+        for name in CITE_FORMATS
+    ]
 
 
 def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
