@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
+from html import unescape
 
 from .models import OPINION_KINDS, SOURCE_KINDS, Source
 from .resolve import CitedSource
 
 # The topic template's Timeline section (topic.html): its events' citations belong to it.
 TIMELINE_SECTION = ("timeline-heading", "Timeline")
-
-_MARKER_ID = re.compile(r"cite-\d+")
 
 
 @dataclass(frozen=True)
@@ -138,53 +136,29 @@ def _notes(
 def marker_sections(body_html: str, events_html: list[str]) -> list[tuple[str, str, list[str]]]:
     """Each h2 section of a page (id, title, the ids of the citation markers in it), in
     order; the markers before the first h2 are in no section; the events' markers are in
-    the Timeline section."""
-    reader = _SectionReader()
-    reader.feed(body_html)
-    reader.close()
+    the Timeline section. Read from our own rendered Markdown, whose shape we know (a
+    regular expression over it was ten times faster than an HTML parser)."""
+    sections: list[tuple[str, str, list[str]]] = []
+    for found in _SECTION_PARTS.finditer(body_html):
+        heading_id, inside, marker = found.groups()
+        if heading_id is not None:
+            sections.append((heading_id, _text(inside), _MARKER_ID_ATTR.findall(inside)))
+        elif sections:
+            sections[-1][2].append(marker)
     if events_html:
         section_id, title = TIMELINE_SECTION
-        reader.sections.append(_Section(section_id, [title]))
-        for html in events_html:
-            reader.feed(html)
-            reader.close()
-    return [(s.id, " ".join("".join(s.words).split()), s.markers) for s in reader.sections]
+        sections.append((section_id, title, _MARKER_ID_ATTR.findall("".join(events_html))))
+    return sections
 
 
-@dataclass
-class _Section:
-    id: str
-    words: list[str] = field(default_factory=list)
-    markers: list[str] = field(default_factory=list)
+# An h2 (its id and what is inside it), or a citation marker's id (a marker merged into
+# another keeps its id on an empty span beside it).
+_SECTION_PARTS = re.compile(r'<h2\b[^>]*?\bid="([^"]*)"[^>]*>(.*?)</h2>|\bid="(cite-\d+)"', re.S)
+_MARKER_ID_ATTR = re.compile(r'\bid="(cite-\d+)"')
+_MARKERS = re.compile(r'<sup class="cite\b.*?</sup>', re.S)
+_TAG = re.compile(r"<[^>]*>")
 
 
-class _SectionReader(HTMLParser):
-    """Reads our own rendered Markdown: h2 ids and words, and citation marker ids (a
-    marker merged into another keeps its id on an empty span beside it)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.sections: list[_Section] = []
-        self._in_heading = False
-        self._in_marker = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "h2":
-            self.sections.append(_Section(found.get("id") or ""))
-            self._in_heading = True
-        elif tag == "sup" and "cite" in (found.get("class") or "").split():
-            self._in_marker += 1
-        marker = found.get("id") or ""
-        if _MARKER_ID.fullmatch(marker) and self.sections:
-            self.sections[-1].markers.append(marker)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "h2":
-            self._in_heading = False
-        elif tag == "sup" and self._in_marker:
-            self._in_marker -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self._in_heading and not self._in_marker:
-            self.sections[-1].words.append(data)
+def _text(html: str) -> str:
+    """A heading's words, without its citation markers."""
+    return " ".join(unescape(_TAG.sub("", _MARKERS.sub("", html))).split())
