@@ -165,7 +165,7 @@ def test_a_result_lists_the_source_sections_it_was_found_in(browser: Any, server
     section = result.locator(".sub-results a", has_text="Has the U.S. shown any proof?")
     assert section.count() == 1, result.inner_text()
     section.click()
-    page.wait_for_url(f"**/{source}?highlight=proof#section-*")
+    page.wait_for_url(f"**/{source}?highlight=proof#part-*")
     heading = page.evaluate("decodeURIComponent(location.hash.slice(1))")
     assert page.inner_text(f"h2#{heading}") == "Has the U.S. shown any proof?"
     assert page.locator("mark.search-highlight", has_text="proof").count() > 0

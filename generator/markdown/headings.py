@@ -36,13 +36,20 @@ RESERVED_IDS = frozenset(
         "sources-list-heading",
         "cited-in-heading",
         "coverage-heading",
+        "citethis-heading",
+        "citethis-text",
+        "citethis-bibtex",
+        "citethis-csl",
+        "search-filters",
     }
 )
 
 # Numbered families: citation markers (cite-3), Sources entries (ref-2) and their preview
-# cards (preview-2), footnotes and their references (fn1, fnref1, fnref1:2) and quoted
-# passages (q- and a hash).
-RESERVED_FAMILIES = re.compile(r"(?:cite|ref|preview)-\d+|fn(?:ref)?\d+(?::\d+)?|q-[0-9a-f]{10}")
+# cards (preview-2), a source's subheadings (part-2), footnotes and their references (fn1,
+# fnref1, fnref1:2) and quoted passages (q- and a hash).
+RESERVED_FAMILIES = re.compile(
+    r"(?:cite|ref|preview|part)-\d+|fn(?:ref)?\d+(?::\d+)?|q-[0-9a-f]{10}"
+)
 
 
 def is_reserved(candidate: str) -> bool:
