@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 
 from generator import build
 from generator.schedule import PARALLEL_MIN_SOURCES
+from generator.search import pagefind_binary
 
 from .conftest import ROOT, tree_digest
 
 sys.path.insert(0, str(ROOT / "bench"))
 
+import run as bench_run  # noqa: E402
 from corpus import generate  # noqa: E402
 
 
@@ -59,12 +64,106 @@ def test_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
     ):
         assert isinstance(data[key], float) and data[key] > 0
     assert [len(data["live_edits_s"]["briefing"][kind]) for kind in ("topic", "source")] == [2, 2]
-    for other in ("hugo_full_s", "hugo_edit_s", "pelican_full_s", "pelican_edit_s"):
-        assert data[other] is None
+    for name, kinds in bench_run.OTHER_KINDS.items():
+        for kind in kinds:
+            assert data[f"{name}_{kind}_s"] is None and data[f"{name}_{kind}_peak_mb"] is None
     assert data["hugo_live_edit_topic_s"] is None and data["hugo_live_edit_source_s"] is None
     assert "hugo server not measured (--no-others)" in result.stdout
-    assert "ratios" in result.stdout
-    assert data["ratios"]["edit source / full"] > 0
+    assert "hugo, hugo + pagefind and pelican not measured (--no-others)" in result.stdout
+    assert data["ratios"]["edit source / full"]["value"] > 0
+    assert data["ratios"]["edit source / full"]["target"] is None
+    assert not any("hugo" in label for label in data["ratios"]), "no Hugo, no ratio to it"
+
+
+def run_bench(tmp_path: Path, *options: str) -> tuple[str, dict[str, Any]]:
+    """bench/run.py at a tiny size, with Hugo and Pelican where installed; its output
+    and its --json."""
+    out = tmp_path / "bench.json"
+    command = [sys.executable, str(ROOT / "bench/run.py"), "--sources", "12", "--topics", "3"]
+    command += ["--runs", "1", "--json", str(out), *options]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout, json.loads(out.read_text(encoding="utf-8"))
+
+
+def ratio_row(stdout: str, label: str) -> list[str]:
+    """The ratio table's row for label: value, target and result, as printed."""
+    rows = [line.strip() for line in stdout.splitlines() if line.strip().startswith(label)]
+    assert len(rows) == 1, (label, stdout)
+    value, operator, bound, *result = rows[0][len(label) :].split()
+    return [value, f"{operator} {bound}", " ".join(result)]
+
+
+@pytest.mark.skipif(shutil.which("hugo") is None, reason="hugo is not installed")
+def test_benchmark_measures_hugo_with_pagefind_and_pelican(tmp_path: Path) -> None:
+    """With Hugo installed, the bench times Hugo's build then Pagefind over its output as
+    one pair and rates Briefing against it, against Hugo alone and against Hugo's
+    rebuilds after the same edits, each against its target; Pelican when installed."""
+    if pagefind_binary() is None:
+        pytest.skip("Pagefind is not installed")
+    stdout, data = run_bench(tmp_path, "--no-live", "--keep", str(tmp_path / "corpus"))
+    hugo = {kind: data[f"hugo_{kind}_s"] for kind in bench_run.OTHER_KINDS["hugo"]}
+    assert all(isinstance(seconds, float) and seconds > 0 for seconds in hugo.values()), hugo
+    assert hugo["full_pagefind"] == pytest.approx(hugo["full"] + hugo["pagefind"], abs=0.002)
+    peaks = [data[f"hugo_{kind}_peak_mb"] for kind in ("full", "pagefind", "full_pagefind")]
+    assert peaks[2] == max(peaks[:2])
+    # Pagefind really indexed Hugo's pages, with the binary Briefing uses
+    entry = tmp_path / "corpus/hugo/public/pagefind/pagefind-entry.json"
+    assert json.loads(entry.read_text(encoding="utf-8"))["languages"]["en"]["page_count"] > 15
+    ratios = data["ratios"]
+    targets = {
+        "briefing full / (hugo + pagefind)": "<= 1.0",
+        "briefing full no search / hugo full": "<= 2.0",
+        "edit source / hugo edit source": "<= 0.5",
+        "edit topic / hugo edit topic": "<= 0.5",
+    }
+    for label, target in targets.items():
+        ratio = ratios[label]
+        assert ratio["target"] == target and ratio["value"] > 0, label
+        assert ratio["met"] == (ratio["value"] <= float(target.split()[1])), label
+        value, printed_target, result = ratio_row(stdout, label)
+        assert float(value) == pytest.approx(ratio["value"], abs=0.006)
+        assert printed_target == target and result == ("met" if ratio["met"] else "NOT met")
+    pair = ratios["briefing full / (hugo + pagefind)"]["value"]
+    assert pair == pytest.approx(data["briefing_full_s"] / hugo["full_pagefind"], rel=0.01)
+    edit = ratios["edit topic / hugo edit topic"]["value"]
+    assert edit == pytest.approx(data["briefing_edit_topic_s"] / hugo["edit_topic"], rel=0.01)
+    if bench_run.pelican_binary():
+        assert data["pelican_full_s"] > 0 and data["pelican_edit_source_s"] > 0
+        ratio = ratios["pelican full / briefing full"]
+        assert ratio["target"] == ">= 3.0" and ratio["met"] == (ratio["value"] >= 3.0)
+        value, printed_target, _ = ratio_row(stdout, "pelican full / briefing full")
+        assert printed_target == ">= 3.0"
+        assert data["not_measured"] == []
+    else:
+        assert data["pelican_full_s"] is None and "pelican full / briefing full" not in ratios
+        assert bench_run.PELICAN_SETUP in stdout
+
+
+@pytest.mark.skipif(shutil.which("hugo") is None, reason="hugo is not installed")
+def test_benchmark_edits_change_each_tools_pages(tmp_path: Path) -> None:
+    """The command-line edits land in the pages, Briefing's and Hugo's alike: the source
+    edit goes before the article's trailing furniture, where Briefing's cleaner keeps it
+    (an edit after it would change no page, and time a rebuild that renders nothing).
+    Round 0 is the command line's edit; Briefing's pages then show serve's, number 1."""
+    run_bench(tmp_path, "--no-live", "--keep", str(tmp_path / "corpus"))
+    briefing, hugo = tmp_path / "corpus/briefing/output", tmp_path / "corpus/hugo/public"
+    for out, number in ((briefing, 1), (hugo, 0)):
+        source = (out / "sources/src-00000/index.html").read_text(encoding="utf-8")
+        assert f"An added closing sentence number {number} for the benchmark." in source, out
+        topic = BeautifulSoup((out / "topics/topic-0000/index.html").read_bytes(), "html.parser")
+        text = f"An added closing paragraph number {number}"
+        added = [p for p in topic.find_all("p") if p.get_text().startswith(text)]
+        assert len(added) == 1, out
+        assert added[0].select_one('a[href*="sources/src-00001"]'), "the added citation"
+
+
+def test_ratio_targets() -> None:
+    assert bench_run.Ratio("a", 0.99, "<= 1.0").met() is True
+    assert bench_run.Ratio("a", 1.01, "<= 1.0").met() is False
+    assert bench_run.Ratio("a", 3.2, ">= 3.0").met() is True
+    assert bench_run.Ratio("a", 2.9, ">= 3.0").met() is False
+    assert bench_run.Ratio("a", 2.9).met() is None
 
 
 def test_generated_corpus_builds_with_its_quotes(tmp_path: Path) -> None:
