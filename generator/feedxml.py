@@ -1,10 +1,11 @@
-"""RSS 2.0 and Atom 1.0 feeds, written as text.
+"""The XML files, RSS 2.0 and Atom 1.0 feeds and sitemap.xml, written as text.
 
 Each feed is a fixed layout with a few dozen escaped values per item, so it is written
 directly: building feedgen's objects and lxml tree for every item and serialising it was
 nine tenths of making the feeds. Every value is stripped of the characters XML cannot hold
 and escaped as lxml escapes it, in the layout lxml's pretty printer gave, so the files are
-byte for byte those feedgen wrote.
+byte for byte those feedgen wrote. The sitemap, a list of addresses, is written the same
+way, in the layout ElementTree gave it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from .feeds import FeedInfo, FeedItem, FeedLinks, guid, midnight_utc, xml_text
+from .feeds import FeedInfo, FeedItem, FeedLinks, absolute_url, guid, midnight_utc, xml_text
 from .models import PartialDate
 
 _XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
@@ -25,6 +26,7 @@ _RSS_OPEN = (
 _ATOM_OPEN = '<feed xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns="http://www.w3.org/2005/Atom"'
 _RSS_CLOSE = b"  </channel>\n</rss>\n"
 _ATOM_CLOSE = b"</feed>\n"
+_SITEMAP_OPEN = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -201,3 +203,19 @@ def _author(indent: str, name: str | None) -> str:
     if not escaped:
         return ""
     return f"{indent}<author>\n{indent}  <name>{escaped}</name>\n{indent}</author>\n"
+
+
+def sitemap(pages: dict[str, PartialDate | None], base_url: str) -> bytes:
+    """sitemap.xml listing each HTML page once, with lastmod when its date is known."""
+    head = "<?xml version='1.0' encoding='utf-8'?>\n" + _SITEMAP_OPEN
+    if not pages:
+        return f"{head} />\n".encode()
+    parts = [f"{head}>\n"]
+    for path in sorted(pages):
+        parts.append(f"  <url>\n    <loc>{text(absolute_url(base_url, path))}</loc>\n")
+        date = pages[path]
+        if date:
+            parts.append(f"    <lastmod>{date.iso}</lastmod>\n")
+        parts.append("  </url>\n")
+    parts.append("</urlset>\n")
+    return "".join(parts).encode()

@@ -16,8 +16,8 @@ from markupsafe import Markup
 from .config import Settings
 from .coverage import Coverage, coverage
 from .feedplan import FeedFile, HtmlKeys, make_feed
-from .feeds import FeedLinks, absolute_url, robots_txt, sitemap
-from .feedxml import FeedWriter
+from .feeds import FeedLinks, absolute_url, robots_txt
+from .feedxml import FeedWriter, sitemap
 from .models import Page, PartialDate, Site, Source, Tag
 from .pagination import Pagination
 from .previews import InContext, quote_contexts
