@@ -1,6 +1,6 @@
 """Which items each feed carries and their HTML with absolute links; the feed files
-themselves are written by feeds.py. Items are chosen before any page is rendered, so that
-the workers rendering a source's page also make its feed HTML."""
+themselves are written by feeds.py and feedxml.py. Items are chosen before any page is
+rendered, so that the workers rendering a source's page also make its feed HTML."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .config import Settings
-from .feeds import FeedInfo, FeedItem, FeedLinks, atom_feed, json_feed, rss_feed
+from .feeds import FeedInfo, FeedItem, FeedLinks, json_feed
+from .feedxml import FeedWriter
 from .models import Page, PartialDate, Site, Source, Tag
 from .resolve import Linked
 
@@ -154,8 +155,6 @@ class FeedFile:
     updated: PartialDate
 
 
-_MAKERS: dict[str, Callable[..., bytes]] = {"rss": rss_feed, "atom": atom_feed, "json": json_feed}
-
 HtmlKeys = dict[str, tuple[tuple[str, str], ...]]  # item key -> ((up, key of its HTML), ...)
 
 
@@ -232,7 +231,9 @@ def _carried(plan: FeedPlan) -> dict[str, FeedItem]:
     return {i.key: i for i in [*plan.newest, *(i for t in plan.by_tag.values() for i in t)]}
 
 
-def make_feed(file: FeedFile, links: FeedLinks, keys: HtmlKeys, html: dict[str, str]) -> bytes:
+def make_feed(
+    file: FeedFile, links: FeedLinks, keys: HtmlKeys, html: dict[str, str], writer: FeedWriter
+) -> bytes:
     """The feed's bytes; html holds each item's HTML by the key in keys."""
     items = [
         replace(item, html=tuple((up, html[key]) for up, key in keys[item.key]))
@@ -240,7 +241,9 @@ def make_feed(file: FeedFile, links: FeedLinks, keys: HtmlKeys, html: dict[str, 
     ]
     if file.format == "json":
         return json_feed(file.info, items, links)
-    return _MAKERS[file.format](file.info, items, links, file.updated)
+    if file.format == "rss":
+        return writer.rss(file.info, items, links, file.updated)
+    return writer.atom(file.info, items, links, file.updated)
 
 
 def _by_tag(items: list[Candidate], limit: int) -> dict[str, list[Candidate]]:

@@ -24,7 +24,8 @@ from .citing import (
 from .config import Settings
 from .coverage import Coverage, coverage
 from .feedplan import FeedFile, HtmlKeys, make_feed
-from .feeds import FeedLinks, absolute_url, robots_txt, sitemap
+from .feeds import FeedLinks, absolute_url, robots_txt
+from .feedxml import FeedWriter, sitemap
 from .models import Page, PartialDate, Site, Source, Tag
 from .pagination import Pagination
 from .previews import InContext, quote_contexts
@@ -361,10 +362,12 @@ def topic_feed_html(ctx: RenderContext, topic: Page, up: str) -> str:
 
 
 def feed_renderer(html: dict[str, str]) -> Callable[[RenderContext, str, FeedFile], bytes]:
-    """Render a feed file, its items' HTML looked up in html (by key)."""
+    """Render a feed file, its items' HTML looked up in html (by key); the feeds rendered
+    by one renderer share their items' XML."""
+    writer = FeedWriter()
 
     def render_feed(ctx: RenderContext, path: str, file: FeedFile) -> bytes:
-        return make_feed(file, ctx.feed_links, ctx.html_keys, html)
+        return make_feed(file, ctx.feed_links, ctx.html_keys, html, writer)
 
     return render_feed
 

@@ -36,6 +36,7 @@ MODULES = (
     "markdown/wikilinks",
     "feeds",
     "feedplan",
+    "feedxml",
     "output",
     "cache",
     "pagekeys",
