@@ -194,8 +194,9 @@ def checkout() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def killed(mutant: Mutant, copy: Path, limit: float) -> tuple[bool, str]:
-    """Apply the mutant to the copy, run the tests, restore; (killed, what said so)."""
+def killed(mutant: Mutant, copy: Path, limit: float) -> tuple[bool, str, str]:
+    """Apply the mutant to the copy, run the tests, restore; (killed, what said so, the
+    tests' output)."""
     target = copy / mutant.module
     original = target.read_text(encoding="utf-8")
     target.write_text(original[: mutant.start] + mutant.after + original[mutant.end :], "utf-8")
@@ -218,11 +219,11 @@ def killed(mutant: Mutant, copy: Path, limit: float) -> tuple[bool, str]:
             timeout=limit,
         )
     except subprocess.TimeoutExpired:
-        return True, f"no result within {limit:.0f} s"
+        return True, f"no result within {limit:.0f} s", ""
     finally:
         target.write_text(original, "utf-8")
     failed = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
-    return done.returncode != 0, (failed[0] if failed else "")
+    return done.returncode != 0, (failed[0] if failed else ""), done.stdout
 
 
 def main() -> None:
@@ -231,6 +232,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="which ones (default 1)")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--limit", type=float, default=900, help="seconds per mutant")
+    parser.add_argument("--logs", type=Path, help="write each mutant's test output here")
     args = parser.parse_args()
     changed = subprocess.run(
         ["git", "status", "--porcelain", "generator"], cwd=ROOT, capture_output=True, text=True
@@ -246,7 +248,10 @@ def main() -> None:
     with checkout() as copy:
         for number, mutant in enumerate(mutants, 1):
             started = time.perf_counter()
-            caught, why = killed(mutant, copy, args.limit)
+            caught, why, printed = killed(mutant, copy, args.limit)
+            if args.logs:
+                args.logs.mkdir(parents=True, exist_ok=True)
+                (args.logs / f"{number:03}.txt").write_text(mutant.describe() + "\n" + printed)
             took = time.perf_counter() - started
             print(
                 f"[{number}/{len(mutants)}] {'killed  ' if caught else 'SURVIVED'} "
