@@ -238,8 +238,8 @@ def _build(
         check_paths(plan.paths)
     if cache.enabled:  # the lock is held: what a killed build left can go
         remove_leftovers(out)
-    with staged_output(out, previous.files, previous.spare) as staging:
-        done, count = _write(plan, previous, staging, options, pagefind, search)
+    with staged_output(out, previous.files, previous.spare_differs) as staging:
+        done, count = _write(plan, previous, staging, options, pagefind, search, cache.forget)
     summary = _summary(site, settings, search)
     record = _record(fingerprint, summary, staging, done, checked)
     if not options.live:
@@ -274,9 +274,11 @@ def _write(
     options: BuildOptions,
     pagefind: Path | None,
     search: str,
+    swapping: Callable[[], None],
 ) -> tuple[PassResult, int]:
     """Render the stale outputs into staging, index the search beside them (serve: after
-    the build), and put the new site in place; the pass's result and the file count."""
+    the build), and put the new site in place (calling swapping() just before); the
+    pass's result and the file count."""
     language = plan.context.settings.language
     later = options.live and search == "available"
     indexer = None
@@ -293,7 +295,9 @@ def _write(
             defer_search=later,
         )
         count = staging.commit(
-            finish=partial(_wait_for, indexer) if indexer else None, finished=done.indexed
+            finish=partial(_wait_for, indexer) if indexer else None,
+            finished=done.indexed,
+            swapping=swapping,
         )
     finally:
         if indexer:
@@ -362,7 +366,7 @@ def _record(
         fingerprint=fingerprint,
         summary=summary,
         files=staging.sizes,
-        spare=staging.differs,
+        spare_differs=staging.differs,
         keys=done.keys,
         search=done.search,
         digests=done.digests,

@@ -9,6 +9,7 @@ a stale entry can only be missed, never used. A damaged cache is ignored and rew
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -62,7 +63,7 @@ class PreviousBuild:
     quotes: QuoteRecord = field(default_factory=QuoteRecord)
     # the paths where the spare (the output before last) differs from the output, or None
     # when there is no spare to trust
-    spare: frozenset[str] | None = None
+    spare_differs: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class BuildRecord:
     fingerprint: str  # of every input, the code and the options
     summary: dict[str, Any]  # counts and warnings, reported again by a skipped build
     files: dict[str, int]
-    spare: frozenset[str] | None  # see PreviousBuild
+    spare_differs: frozenset[str] | None  # see PreviousBuild
     keys: dict[str, str]  # output path -> key
     search: dict[str, str]  # search index folder -> key
     digests: dict[str, str]
@@ -267,7 +268,7 @@ class BuildCache:
             feed_html=dict(self._read_json(_FEED_HTML)),
             markdown=self._markdown(),
             quotes=self._quote_record(),
-            spare=self._spare(out),
+            spare_differs=self._spare_differs(out),
         )
 
     def _markdown(self) -> dict[str, Rendered]:
@@ -296,6 +297,17 @@ class BuildCache:
         self._write_json_if_changed(_LOCATIONS, record.quotes.locations)
         self.save_manifest(out, record)
 
+    def forget(self) -> None:
+        """Drop the record of the last build's output: the output is about to change, and a
+        build killed before it saves its own must not trust the old one."""
+        if not self.enabled:
+            return
+        path = self.folder / _MANIFEST
+        _LOADED.pop(str(path), None)
+        self._json.pop(_MANIFEST, None)
+        with contextlib.suppress(OSError):
+            path.unlink()
+
     def save_manifest(self, out: Path, record: BuildRecord) -> None:
         """Record the build's output, its keys and the fingerprint of its inputs (for the
         whole-build skip)."""
@@ -311,14 +323,14 @@ class BuildCache:
             "page_digests": record.digests,
             "identity": folder_identity(out),
         }
-        if record.spare is not None:
+        if record.spare_differs is not None:
             manifest["spare"] = {
                 "identity": folder_identity(spare_folder(out)),
-                "differs": sorted(record.spare),
+                "differs": sorted(record.spare_differs),
             }
         self._write(_MANIFEST, json.dumps(manifest).encode("utf-8"))
 
-    def _spare(self, out: Path) -> frozenset[str] | None:
+    def _spare_differs(self, out: Path) -> frozenset[str] | None:
         """Where the spare the last build left beside out differs from out (None if there
         is none, or it is not the very folder that build left)."""
         spare = self._manifest_for(out).get("spare")
@@ -463,7 +475,17 @@ def _size(out: Path, path: str) -> int | None:
 
 
 def clear(root: Path) -> None:
-    """Delete the cache folder (--clean)."""
+    """Delete what the cache folder holds (--clean), but the build lock that the caller
+    holds: a build that starts meanwhile must wait on the same lock file."""
     import shutil
 
-    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+    from .lock import LOCK_FILE
+
+    folder = root / CACHE_DIR
+    for entry in folder.iterdir() if folder.is_dir() else ():
+        if entry.name == LOCK_FILE:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)

@@ -228,6 +228,19 @@ def print_timings(stages: Iterable[tuple[str, float]]) -> None:
         print(f"{seconds:8.3f} s  {name}", file=sys.stderr)
 
 
+def _clean(root: Path, out: Path, wait: float) -> int:
+    """--clean: the cache and what builds left beside the output go (once no other build
+    of the project runs); how many leftover folders there were."""
+    lock = BuildLock(root / CACHE_DIR, wait)
+    lock.acquire(_say)
+    try:
+        removed = remove_leftovers(out, spare=True)
+        clear_cache(root)
+    finally:
+        lock.release()
+    return removed
+
+
 def run() -> NoReturn:
     """The command's entry point: main(), then the process ends at once. A build leaves
     millions of objects behind, and freeing them one by one when Python shuts down took
@@ -269,8 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         print_problems(err.problems)
         return EXIT_CONTENT_ERROR
     if args.clean:
-        removed = remove_leftovers(out, spare=True)
-        clear_cache(root)
+        try:
+            removed = _clean(root, out, args.wait)
+        except BuildError as err:
+            print_problems(err.problems)
+            return EXIT_CONTENT_ERROR
         if args.verbose:
             print(f"removed the build cache and {removed} leftover folder(s)")
 

@@ -24,7 +24,14 @@ from . import (
 from .cache import CACHE_DIR, BuildCache, BuildRecord, PreviousBuild, files_by_folder
 from .lock import BuildLock
 from .models import BuildError, Problem
-from .output import bring_spare_up_to_date, install_folder, scratch_folder, search_farm
+from .output import (
+    bring_spare_up_to_date,
+    folder_identity,
+    install_folder,
+    scratch_folder,
+    search_farm,
+    spare_folder,
+)
 from .resolve import QuoteRecord
 from .search import Indexer
 from .sources import SeedsSeen
@@ -51,12 +58,18 @@ class LiveSite:
         self._indexer: Indexer | None = None
         self._stopped = threading.Event()
         self._installing = threading.Lock()
+        # The output and spare folders as this process left them: another build (in
+        # another terminal) swaps in folders of its own, and then what is kept in memory
+        # no longer describes them.
+        self._folders: tuple[object, object] | None = None
 
     def rebuild(self, waiting: Callable[[str], None] = lambda message: None) -> BuildResult:
         """Build what changed (raising BuildError as build() does); the search index and
         the cache are brought up to date afterwards, in the background."""
         self.close()
         self.lock.acquire(waiting)
+        if self._folders != self._folders_now():
+            self._previous = None  # read what the other build left from the cache
         try:
             cache = BuildCache(self.root)
             with _young_objects_collected_only():
@@ -102,9 +115,10 @@ class LiveSite:
                 self.report(err.problems)
         finally:
             try:
-                record = self._bring_spare_up_to_date(record)
+                record = self._sync_spare(record)
                 cache.save(self.out, record)
             finally:
+                self._folders = self._folders_now()
                 self.lock.release()
         # A build leaves cycles (template environments, the site model) that a long-running
         # server would otherwise keep for a long while: freed now, after the reload.
@@ -142,18 +156,21 @@ class LiveSite:
             changed.update(installed)
             files.update(installed)
             search[folder] = key
-        spare = None if record.spare is None else record.spare | changed
-        record = replace(record, files=files, search=search, spare=spare)
+        spare = None if record.spare_differs is None else record.spare_differs | changed
+        record = replace(record, files=files, search=search, spare_differs=spare)
         self._previous = previous_from(record, self._previous)
         return record
 
-    def _bring_spare_up_to_date(self, record: BuildRecord) -> BuildRecord:
+    def _folders_now(self) -> tuple[object, object]:
+        return folder_identity(self.out), folder_identity(spare_folder(self.out))
+
+    def _sync_spare(self, record: BuildRecord) -> BuildRecord:
         """Bring the spare up to date now, not when the next edit is waiting for it."""
-        if not record.spare or not bring_spare_up_to_date(
-            self.out, record.spare, record.files, self._stopped.is_set
+        if not record.spare_differs or not bring_spare_up_to_date(
+            self.out, record.spare_differs, record.files, self._stopped.is_set
         ):
             return record
-        record = replace(record, spare=frozenset())
+        record = replace(record, spare_differs=frozenset())
         with self._installing:
             if not self._stopped.is_set():
                 self._previous = previous_from(record, self._previous)
@@ -178,5 +195,5 @@ def previous_from(record: BuildRecord, before: PreviousBuild | None) -> Previous
         feed_html=record.feed_html,
         markdown=record.markdown,
         quotes=QuoteRecord(checked, record.quotes.locations),
-        spare=record.spare,
+        spare_differs=record.spare_differs,
     )

@@ -145,14 +145,19 @@ class StagingFolder:
         self.sizes[path] = size
 
     def commit(
-        self, finish: Callable[[Path], None] | None = None, finished: list[str] | None = None
+        self,
+        finish: Callable[[Path], None] | None = None,
+        finished: list[str] | None = None,
+        swapping: Callable[[], None] = lambda: None,
     ) -> int:
-        """Run finish(folder) (the search index, written into the subfolders finished), swap
-        the folder in; return its file count."""
+        """Run finish(folder) (the search index, written into the subfolders finished),
+        then swapping() (the output is about to change), and swap the folder in; return
+        its file count."""
         if finish:
             finish(self.path)
             self._take_in(finished or [])
         with stage("swap the new site in"):
+            swapping()
             _swap(self.path, self.out)
         return len(self.sizes)
 
@@ -200,36 +205,29 @@ class OutputUpdate(StagingFolder):
         if spare is not None and _move_folder(spare_folder(self.out), self.path):
             _match_output(self.path, self.out, spare, self.previous)
         else:
+            self.path.mkdir(exist_ok=True)
             shutil.rmtree(spare_folder(self.out), ignore_errors=True)
-            _match_output(self.path, self.out, frozenset(self.previous), self.previous)
+            _match_output(self.path, self.out, frozenset(self.previous), self.previous, fresh=True)
 
     def write(self, path: str, data: bytes) -> None:
-        if self.previous.get(path) == len(data):
-            try:
-                with open(_inside(str(self.out), path), "rb") as handle:
-                    same = handle.read() == data
-            except OSError:
-                same = False
-            if same:  # the tree shares the output's file: nothing to write
-                self._claim(path)
-                self.sizes[path] = len(data)
-                return
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._place(path))  # shared with the output: never written in place
+        target = _inside(str(self.path), path)
+        if _holds(target, data):  # the tree has these bytes there already
+            self._claim(path)
+            self.sizes[path] = len(data)
+            if not _same_file(target, _inside(str(self.out), path)):
+                self._new.add(path)
+            return
+        _make_room(str(self.path), target)  # never written in place: the output shares it
         super().write(path, data)
         self._new.add(path)
 
     def adopt(self, paths: list[str]) -> None:
         """Record the files worker processes wrote (or found unchanged) with write()."""
         for path in paths:
-            made = os.stat(_inside(str(self.path), path))
-            try:
-                same = os.stat(_inside(str(self.out), path)).st_ino == made.st_ino
-            except OSError:
-                same = False
+            target = _inside(str(self.path), path)
             self._claim(path)
-            self.sizes[path] = made.st_size
-            if not same:
+            self.sizes[path] = os.stat(target).st_size
+            if not _same_file(target, _inside(str(self.out), path)):
                 self._new.add(path)
 
     def reuse(self, path: str, size: int) -> None:
@@ -249,7 +247,10 @@ class OutputUpdate(StagingFolder):
         return _link_pages({page: self.path / page for page in pages}, self._farms / folder)
 
     def commit(
-        self, finish: Callable[[Path], None] | None = None, finished: list[str] | None = None
+        self,
+        finish: Callable[[Path], None] | None = None,
+        finished: list[str] | None = None,
+        swapping: Callable[[], None] = lambda: None,
     ) -> int:
         if finish:
             finish(self.path)
@@ -258,9 +259,10 @@ class OutputUpdate(StagingFolder):
         with stage("swap the new site in"):
             _remove_files(self.path, removed)
             self.path.chmod(0o755)
+            swapping()
             _exchange(self.path, self.out)
-            _move_folder(self.path, spare_folder(self.out))
-        self.differs = frozenset(self._new).union(removed)
+            if _move_folder(self.path, spare_folder(self.out)):
+                self.differs = frozenset(self._new).union(removed)
         self.discard()
         return len(self.sizes)
 
@@ -276,14 +278,14 @@ def spare_folder(out: Path) -> Path:
 
 
 def folder_identity(folder: Path) -> list[int] | None:
-    """What tells this folder from another one later put at the same path (and changes
-    when an entry is added to or removed from it): a record of a folder's files is only
-    trusted for the very folder it was made of."""
+    """What tells this folder from another one put at the same path (a swap puts another
+    folder there): a record of a folder's files is only trusted for the very folder it
+    was made of."""
     try:
         found = os.stat(folder)
     except OSError:
         return None
-    return [found.st_dev, found.st_ino, found.st_mtime_ns]
+    return [found.st_dev, found.st_ino]
 
 
 def remove_leftovers(out: Path, spare: bool = False) -> int:
@@ -316,15 +318,23 @@ def _match_output(
     paths: frozenset[str],
     files: dict[str, int],
     stopped: Callable[[], bool] = lambda: False,
+    fresh: bool = False,
 ) -> bool:
-    """Make tree hold, at these paths, the output's file (shared by a hard link) or
-    nothing, as the output does (files: the output's files); False if stopped first."""
-    _remove_files(tree, sorted(paths))
-    made: set[str] = set()
-    for path in sorted(paths & files.keys()):
-        if stopped():
+    """Make tree hold, at these paths, the output's file (shared by a hard link, or a copy
+    where the file system has none) or nothing, as the output does (files: the output's
+    files; fresh: tree is empty); False if stopped first."""
+    root, gone, made = str(tree), [], set()
+    for path in sorted(paths):  # a folder before what is in it
+        if stopped() or not tree.is_dir():
             return False
-        target = _inside(str(tree), path)
+        target = _inside(root, path)
+        if path not in files:
+            gone.append(path)
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                os.unlink(target)
+            continue
+        if not fresh:
+            _make_room(root, target)
         parent = target.rpartition("/")[0]
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
@@ -333,11 +343,66 @@ def _match_output(
             os.link(_inside(str(out), path), target)
         except FileNotFoundError:
             pass  # gone from the output: the build writes it again if the site has it
+        except OSError:
+            shutil.copyfile(_inside(str(out), path), target)
+    _prune(tree, gone)
     return True
 
 
+def _holds(target: str, data: bytes) -> bool:
+    """Whether the file at target holds exactly data."""
+    try:
+        if os.stat(target).st_size != len(data):
+            return False
+        with open(target, "rb") as handle:
+            return handle.read() == data
+    except OSError:
+        return False
+
+
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
+def _make_room(tree: str, target: str) -> None:
+    """Make room in tree for a new file at target: a file there is unlinked (never written
+    in place: the output may share it), a folder there goes whole, and so does a file
+    where one of target's folders must be (a path that was a file in the last site and
+    is a folder now, or the other way round)."""
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        if os.path.isdir(target.rpartition("/")[0]):
+            return
+    except (IsADirectoryError, PermissionError):  # a folder (EISDIR; EPERM on macOS)
+        if not os.path.isdir(target):
+            raise
+        shutil.rmtree(target)
+        return
+    except NotADirectoryError:
+        pass
+    else:
+        return
+    folder = tree
+    for part in target[len(tree) + 1 :].split("/")[:-1]:
+        folder = f"{folder}/{part}"
+        if not os.path.isdir(folder):
+            if os.path.lexists(folder):
+                os.unlink(folder)
+            return
+
+
 def _move_folder(source: Path, target: Path) -> bool:
-    """Rename source to target (which may be an empty folder); whether it was moved."""
+    """Rename source to target (an empty folder, or nothing); whether it was moved."""
+    try:
+        target.rmdir()  # Windows renames no folder onto another
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
     try:
         os.replace(source, target)
     except OSError:
@@ -348,8 +413,13 @@ def _move_folder(source: Path, target: Path) -> bool:
 def _remove_files(tree: Path, paths: list[str]) -> None:
     """Remove these files from tree, and the folders they leave empty."""
     for path in paths:
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
             os.unlink(_inside(str(tree), path))
+    _prune(tree, paths)
+
+
+def _prune(tree: Path, paths: list[str]) -> None:
+    """Remove the folders of these paths that are empty (and their parents, if empty)."""
     for path in paths:
         folder = (tree / path).parent
         while folder != tree and folder.is_dir() and not any(folder.iterdir()):
@@ -481,8 +551,13 @@ def _exchange(first: Path, second: Path) -> None:
             raise OSError(error, os.strerror(error), str(second))
     with _signals_held():
         aside = Path(tempfile.mkdtemp(prefix=f".{second.name}.old-", dir=second.parent))
+        aside.rmdir()  # a name of its own; Windows renames no folder onto another
         os.replace(second, aside)
-        os.replace(first, second)
+        try:
+            os.replace(first, second)
+        except BaseException:
+            os.replace(aside, second)
+            raise
         os.replace(aside, first)
 
 

@@ -21,20 +21,27 @@ def key_of(value: object) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()
 
 
-# The last value keyed in each slot (a source's page, a page's digest) and its key: serve
-# rebuilds the same site again and again, and comparing a value with the last one is
-# cheaper than its repr and hash (a third of planning a rebuild at 1,000 sources).
-_LAST: dict[tuple[str, str], tuple[object, str]] = {}
+# The value keyed in each slot (an output's path, a source's page, a page's digest) by the
+# last plan and by this one, with their keys: serve plans the same site again and again,
+# and comparing a value with the last one is cheaper than its repr and hash (a third of
+# planning a rebuild at 1,000 sources). Values are built of str, int, None and tuples
+# and lists of them, for which equal values have equal reprs.
+_last: dict[tuple[str, str], tuple[object, str]] = {}
+_now: dict[tuple[str, str], tuple[object, str]] = {}
 
 
 def key_in_slot(slot: tuple[str, str], value: object) -> str:
-    """key_of(value), taken from the slot's last value if it is equal."""
-    last = _LAST.get(slot)
-    if last is not None and last[0] == value:
-        return last[1]
-    key = key_of(value)
-    _LAST[slot] = (value, key)
+    """key_of(value), taken from the last plan's value in the slot if it is equal."""
+    last = _last.get(slot)
+    key = last[1] if last is not None and last[0] == value else key_of(value)
+    _now[slot] = (value, key)
     return key
+
+
+def new_plan() -> None:
+    """Start a plan: the values of the last one are compared, older ones are let go."""
+    global _last, _now
+    _last, _now = _now, {}
 
 
 @dataclass
@@ -56,6 +63,7 @@ class PageKeys:
     def make(cls, site: Site, linked: Linked, shared: tuple[Any, ...]) -> PageKeys:
         """shared: everything all pages are rendered from."""
         digests = {source.id: source.digest for source in site.sources}
+        new_plan()
         return cls(key_of(shared), linked, digests)
 
     def page_digest(self, page: Page) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -292,7 +293,7 @@ def test_search_keys_use_the_recorded_digests_of_kept_pages(
     }
 
 
-@pytest.mark.parametrize("failing", ["link", "unlink", "_exchange"])
+@pytest.mark.parametrize("failing", ["makedirs", "unlink", "_exchange"])
 def test_a_rebuild_that_fails_while_making_the_new_tree_leaves_the_output_as_it_was(
     project: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
@@ -337,11 +338,78 @@ def test_a_rebuild_leaves_no_file_a_clean_build_would_not_write(project: Path) -
     (out / "notes-by-hand.txt").write_text("not part of the site", encoding="utf-8")
     (out / "topics/old-topic").mkdir()
     (out / "topics/old-topic/index.html").write_text("gone", encoding="utf-8")
+    kept = (out / "static/style.css").stat().st_ino
     edit_source(project)
     after = incremental(project)
+    assert (out / "static/style.css").stat().st_ino == kept, "a rebuild, not a first build"
     assert "notes-by-hand.txt" not in after and "topics/old-topic/index.html" not in after
     assert not (out / "topics/old-topic").exists()
     assert after == clean_build(project, project.parent / "clean")
+
+
+def test_a_path_that_turns_from_file_to_folder_and_back_rebuilds_as_a_clean_build(
+    project: Path,
+) -> None:
+    """A theme's static file replaced by a folder of that name, and back: the new tree
+    holds the last site's file (or folder) where the new one goes."""
+    static = project / "themes/default/static"
+    out = project / "output"
+    (static / "extra").write_text("a file", encoding="utf-8")
+    build(project, out, base_url=BASE_URL)
+    for _ in range(2):  # the second time round, the rebuild starts from the spare
+        (static / "extra").unlink()
+        (static / "extra").mkdir()
+        (static / "extra/a.txt").write_text("in a folder", encoding="utf-8")
+        assert incremental(project) == clean_build(project, project.parent / "clean")
+        shutil.rmtree(static / "extra")
+        (static / "extra").write_text("a file again", encoding="utf-8")
+        assert incremental(project) == clean_build(project, project.parent / "clean")
+
+
+def test_rebuilds_on_a_file_system_without_hard_links(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where links cannot be made (FAT, some network shares), the tree copies."""
+    import generator.output
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(generator.output.os, "link", refused)
+    build(project, project / "output", base_url=BASE_URL)
+    for change in (edit_source, rename_tag, retitle_topic):
+        change(project)
+        assert incremental(project) == clean_build(project, project.parent / "clean")
+
+
+def test_without_an_atomic_exchange_a_failed_swap_puts_the_output_back(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the system has no renameat2 exchange, the swap is three renames: rebuilds
+    still give a clean build's bytes, and if the second rename fails the old site is put
+    back in its place."""
+    import generator.output
+
+    monkeypatch.setattr(generator.output, "_libc", lambda: None)
+    out = project / "output"
+    build(project, out, base_url=BASE_URL)
+    edit_source(project)
+    assert incremental(project) == clean_build(project, project.parent / "clean")
+    before = tree_digest(out)
+    rename_tag(project)
+    real_replace = os.replace
+
+    def refusing_the_new_site(source: object, target: object) -> None:
+        if Path(str(target)) == out and ".tmp-" in str(source):
+            raise PermissionError(13, "Permission denied", str(target))
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generator.output.os, "replace", refusing_the_new_site)
+    with pytest.raises(PermissionError):
+        build(project, out, base_url=BASE_URL)
+    monkeypatch.setattr(generator.output.os, "replace", real_replace)
+    assert tree_digest(out) == before
+    assert incremental(project) == clean_build(project, project.parent / "clean")
 
 
 def test_a_rebuild_cleans_only_the_edited_source_and_reuses_feed_html(

@@ -264,3 +264,24 @@ def test_closing_while_the_search_index_is_starting_stops_it(
     closing.join(30)
     assert not closing.is_alive()
     assert not indexed, "no part was handed to Pagefind after the stop"
+
+
+def test_a_build_in_another_terminal_between_two_live_builds(project: Path, tmp_path: Path) -> None:
+    """serve keeps what it built in memory; a command-line build in between swaps in a
+    folder of its own (and takes serve's spare), so serve's next build reads the cache
+    instead, and gives a clean build's bytes (it once put an old page back)."""
+    options = BuildOptions(False, BASE_URL, None, True, 1)
+    out = project / "output"
+    live = LiveSite(project, out, options)
+    topic = project / "content/topics/taiwan.md"
+    live.rebuild()
+    live.wait()
+    edit(topic, "Taiwan", "Taiwam", count=1)  # the same size: only the bytes differ
+    live.rebuild()
+    live.wait()
+    edit(topic, "Taiwam", "Taiwan", count=1)
+    build(project, out, base_url=BASE_URL, jobs=1)
+    live.rebuild()
+    live.wait()
+    live.close()
+    assert tree_digest(out) == clean(project, tmp_path / "clean")

@@ -74,3 +74,22 @@ def test_a_killed_build_leaves_no_lock_behind(project: Path) -> None:
     result = run_cli("--root", str(project), "-q", "--wait", "2")
     assert result.returncode == 0, result.stderr
     assert "waiting" not in result.stderr
+
+
+def test_clean_waits_for_a_running_build_and_keeps_the_lock_file(
+    project: Path, good_output: dict[str, bytes]
+) -> None:
+    """--clean removes the cache and the spare only when no build of the project runs
+    (serve may be bringing the spare up to date), and never the lock file itself."""
+    lock = BuildLock(project / CACHE_DIR)
+    lock.acquire()
+    try:
+        result = run_cli("--root", str(project), "--clean", "--wait", "1")
+    finally:
+        lock.release()
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is still running after 1 s" in result.stderr
+    assert (project / CACHE_DIR / "last-build.json").exists(), "the cache was left alone"
+    assert run_cli("--root", str(project), "--clean", "-q").returncode == 0
+    assert [p.name for p in (project / CACHE_DIR).iterdir() if p.name == "lock"] == ["lock"]
+    assert tree_digest(project / "output") == good_output
