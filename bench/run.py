@@ -411,6 +411,7 @@ def start_server(tool: LiveTool, log: Path) -> subprocess.Popen[bytes]:
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_default_ctrl_c,
         )
     deadline = time.perf_counter() + LIVE_START_TIMEOUT_S
     while not (_answers(port) and all(page.exists() for page in tool.page.values())):
@@ -432,6 +433,12 @@ def _answers(port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+def _default_ctrl_c() -> None:
+    """A server stops on Ctrl-C even when the bench runs with SIGINT ignored (a shell's
+    background job), which it would otherwise inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:

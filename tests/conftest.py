@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -54,6 +55,13 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         text=True,
         timeout=120,
     )
+
+
+def interruptible() -> None:
+    """For a child the tests stop with Ctrl-C (SIGINT): it stops even when the tests run
+    with SIGINT ignored, as a shell's background job does (an ignored signal is inherited,
+    and Python then installs no Ctrl-C handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for_server(url: str, seconds: float = 60) -> None:

@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup
 from generator import build
 from generator.site import tag_slug
 
-from .conftest import BASE_URL, ROOT, run_cli, tree_digest, wait_for_server
+from .conftest import BASE_URL, ROOT, interruptible, run_cli, tree_digest, wait_for_server
 
 RFC822 = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
@@ -306,6 +306,7 @@ def test_serve_builds_serves_and_rebuilds(project: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     base = f"http://127.0.0.1:{port}/"
     try:

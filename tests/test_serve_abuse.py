@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, wait_for_server
+from .conftest import ROOT, interruptible, wait_for_server
 from .test_feeds import _free_port
 
 SECRET = "outside-the-output-folder"
@@ -32,6 +32,7 @@ def served(project: Path) -> Iterator[tuple[str, int, Path, subprocess.Popen[str
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     wait_for_server(f"http://127.0.0.1:{port}/")
     try:
@@ -125,6 +126,7 @@ def test_listening_beyond_this_machine_is_said(project: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     try:
         wait_for_server(f"http://127.0.0.1:{port}/")
