@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +72,13 @@ def words(blocks: Iterable[Block]) -> int:
     return sum(len(b.text.split()) for b in blocks)
 
 
-def _element_runs(element: Any) -> tuple[Run, ...]:
-    """Text runs of an HTML element: emphasis and web links kept, all else as text."""
+# A child element's style and link given its parent's, and whether it stands for a space.
+StyleOf = Callable[[Any, RunStyle, str | None], tuple[RunStyle, str | None, bool]]
+
+
+def element_runs(element: Any, style_of: StyleOf) -> list[Run]:
+    """The text of an lxml element and all below it, as runs of one style and link each
+    (whitespace cleaned, neighbours of the same style joined)."""
     runs: list[Run] = []
 
     def add(text: str | None, style: RunStyle, href: str | None) -> None:
@@ -88,21 +93,31 @@ def _element_runs(element: Any) -> tuple[Run, ...]:
     def walk(node: Any, style: RunStyle, href: str | None) -> None:
         add(node.text, style, href)
         for child in node:
-            tag = child.tag if isinstance(child.tag, str) else ""
-            child_style, child_href = style, href
-            if tag in ("em", "i"):
-                child_style = "em"
-            elif tag in ("strong", "b"):
-                child_style = "strong"
-            elif tag == "a" and is_web_url(child.get("href", "")):
-                child_style, child_href = "link", child.get("href")
-            elif tag == "br":
+            child_style, child_href, space = style_of(child, style, href)
+            if space:
                 add(" ", style, href)
             walk(child, child_style, child_href)
             add(child.tail, style, href)
 
     walk(element, "", None)
-    return _strip_runs(runs)
+    return runs
+
+
+def _html_style(child: Any, style: RunStyle, href: str | None) -> tuple[RunStyle, str | None, bool]:
+    """In a page's HTML: emphasis and web links kept, a line break a space."""
+    tag = child.tag if isinstance(child.tag, str) else ""
+    if tag in ("em", "i"):
+        return "em", href, False
+    if tag in ("strong", "b"):
+        return "strong", href, False
+    if tag == "a" and is_web_url(child.get("href", "")):
+        return "link", child.get("href"), False
+    return style, href, tag == "br"
+
+
+def _element_runs(element: Any) -> tuple[Run, ...]:
+    """Text runs of an HTML element: emphasis and web links kept, all else as text."""
+    return _strip_runs(element_runs(element, _html_style))
 
 
 def _strip_runs(runs: list[Run]) -> tuple[Run, ...]:

@@ -21,6 +21,7 @@ from .combine import (
     EmbeddedPosts,
     add_posts,
     drop_link_lists,
+    element_runs,
     embedded_posts,
     guarded,
 )
@@ -90,40 +91,25 @@ def _language(html: str, found: str | None) -> str | None:
 
 def _runs(element: Any) -> tuple[Run, ...]:
     """Text runs of one extracted element: emphasis and web links kept, all else as text."""
-    runs: list[Run] = []
-
-    def add(text: str | None, style: RunStyle = "", href: str | None = None) -> None:
-        if text:
-            text = clean_whitespace(text)
-            if runs and runs[-1].style == style and runs[-1].href == href:
-                runs[-1] = Run(runs[-1].text + text, style, href)
-            else:
-                runs.append(Run(text, style, href))
-
-    def walk(node: Any, style: RunStyle, href: str | None) -> None:
-        add(node.text, style, href)
-        for child in node:
-            tag = child.tag if isinstance(child.tag, str) else ""
-            child_style, child_href = style, href
-            if tag == "hi":
-                rend = child.get("rend", "")
-                child_style = "strong" if "#b" in rend else "em" if "#i" in rend else style
-            elif tag == "ref":
-                target = child.get("target", "")
-                if is_web_url(target):
-                    child_style, child_href = "link", target
-            elif tag in ("lb", "cell"):
-                add(" ", style, href)
-            walk(child, child_style, child_href)
-            add(child.tail, style, href)
-
-    walk(element, "", None)
+    runs = element_runs(element, _tei_style)
     text = "".join(r.text for r in runs)
     if runs and text != text.strip():
         first, last = runs[0], runs[-1]
         runs[0] = Run(first.text.lstrip(), first.style, first.href)
         runs[-1] = Run(runs[-1].text.rstrip(), last.style, last.href)
     return tuple(r for r in runs if r.text)
+
+
+def _tei_style(child: Any, style: RunStyle, href: str | None) -> tuple[RunStyle, str | None, bool]:
+    """In trafilatura's XML: hi (bold or italic) and web links kept, lb and cell a space."""
+    tag = child.tag if isinstance(child.tag, str) else ""
+    if tag == "hi":
+        rend = child.get("rend", "")
+        return ("strong" if "#b" in rend else "em" if "#i" in rend else style), href, False
+    if tag == "ref":
+        target = child.get("target", "")
+        return ("link", target, False) if is_web_url(target) else (style, href, False)
+    return style, href, tag in ("lb", "cell")
 
 
 def _blocks(body: Any) -> list[Block]:
