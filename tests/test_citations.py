@@ -51,6 +51,13 @@ def test_malformed_citations_are_refused(text: str) -> None:
         parse_citation(text, 0, len(text))
 
 
+@pytest.mark.parametrize("text", ["[@a; wire]", "[@a; @b; cd]", "[ wire]"])
+def test_an_item_without_its_at_sign_is_refused_as_such(text: str) -> None:
+    """Not read as the id that follows its first letter."""
+    with pytest.raises(CitationSyntaxError, match="expected '@' and a source id"):
+        parse_citation(text, 0, len(text))
+
+
 def plain() -> MarkdownIt:
     return MarkdownIt("commonmark")
 
