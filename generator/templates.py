@@ -73,8 +73,11 @@ def _url(context: Context, target: str) -> str:
 
 def make_environment(dirs: list[Path], compiled: Path | None = None) -> Environment:
     """The theme's templates; compiled templates are kept in the folder compiled, if given
-    (Jinja checks each against its source: compiling them took a tenth of a second a build)."""
+    (Jinja checks each against its source: compiling them took a tenth of a second a build).
+    An environment serves one build, whose templates do not change under it: Jinja need not
+    look at their files again on every page."""
     env = Environment(
+        auto_reload=False,
         loader=FileSystemLoader([str(d / "templates") for d in dirs]),
         bytecode_cache=(
             FileSystemBytecodeCache(str(compiled), "template-%s.cache") if compiled else None
