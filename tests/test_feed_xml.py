@@ -126,6 +126,9 @@ def test_hostile_text_round_trips_through_atom(hostile_site: Path, folder: str) 
     assert [t.label for t in parsed[f"{BASE_URL}sources/hostile-feed/"].tags] == [
         without_control(TAG)
     ]
+    for entry in parsed.values():  # a reader renders them as HTML, not as text with tags
+        assert entry.summary_detail.type == "text/html"
+        assert entry.content[0].type == "text/html"
 
 
 # What the site cannot carry to a feed but the writer must still hold: a ']]>' in the HTML
