@@ -51,6 +51,12 @@ def test_malformed_citations_are_refused(text: str) -> None:
         parse_citation(text, 0, len(text))
 
 
+@pytest.mark.parametrize("text", ['[@a "open]', '[@a "open', '[@a; @b "x; y]'])
+def test_an_unclosed_quote_is_refused_as_such(text: str) -> None:
+    with pytest.raises(CitationSyntaxError, match="the quote is not closed"):
+        parse_citation(text, 0, len(text))
+
+
 @pytest.mark.parametrize("text", ["[@a; wire]", "[@a; @b; cd]", "[ wire]"])
 def test_an_item_without_its_at_sign_is_refused_as_such(text: str) -> None:
     """Not read as the id that follows its first letter."""
