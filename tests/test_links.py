@@ -65,6 +65,16 @@ def test_a_linked_input_folder_or_file_outside_is_refused(
     assert f"{linked}: error: {linked} is a link to {moved}" in stderr
 
 
+def test_a_link_deep_in_a_theme_is_refused_with_its_path(
+    project: Path, good_output: dict[str, bytes], outside: Path
+) -> None:
+    (project / "themes/default/static/fonts").mkdir()
+    (project / "themes/default/static/fonts/body.woff2").symlink_to(outside / "secret.txt")
+    stderr = refused(project, good_output)
+    linked = "themes/default/static/fonts/body.woff2"
+    assert f"{linked}: error: {linked} is a link to {outside / 'secret.txt'}" in stderr
+
+
 def test_links_inside_the_project_are_followed(project: Path, tmp_path: Path) -> None:
     """A seed kept elsewhere in the project, and a theme folder linked to another."""
     archive = project / "archive"
