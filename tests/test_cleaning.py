@@ -107,6 +107,13 @@ def test_markdown_title_byline_and_inline_styles() -> None:
     ]
 
 
+def test_inline_code_in_a_markdown_source_is_kept_as_code() -> None:
+    cleaned = clean_article("# T\n\nThe agency's `RU-2023/17` order was quoted in full.\n")
+    (block,) = cleaned.blocks
+    assert block.text == "The agency's RU-2023/17 order was quoted in full."
+    assert [(r.style, r.text) for r in block.runs if r.style] == [("code", "RU-2023/17")]
+
+
 def test_unsafe_link_in_markdown_source_is_not_kept() -> None:
     cleaned = clean_article("# T\n\nClick [here](javascript:alert(1)) now, please.\n")
     assert all(r.href is None for b in cleaned.blocks for r in b.runs)
