@@ -323,16 +323,14 @@ def _match_output(
     """Make tree hold, at these paths, the output's file (shared by a hard link, or a copy
     where the file system has none) or nothing, as the output does (files: the output's
     files; fresh: tree is empty); False if stopped first."""
-    root, gone, made = str(tree), [], set()
-    for path in sorted(paths):  # a folder before what is in it
+    if stopped():
+        return False
+    _remove_files(tree, sorted(paths - files.keys()))
+    root, made = str(tree), set()
+    for path in sorted(paths & files.keys()):  # a folder before what is in it
         if stopped() or not tree.is_dir():
             return False
         target = _inside(root, path)
-        if path not in files:
-            gone.append(path)
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                os.unlink(target)
-            continue
         if not fresh:
             _make_room(root, target)
         parent = target.rpartition("/")[0]
@@ -345,7 +343,6 @@ def _match_output(
             pass  # gone from the output: the build writes it again if the site has it
         except OSError:
             shutil.copyfile(_inside(str(out), path), target)
-    _prune(tree, gone)
     return True
 
 
