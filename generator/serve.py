@@ -134,7 +134,7 @@ def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    announce: Callable[[str], None] = print,
+    announce: Callable[[str], None] | None = None,
 ) -> None:
     """Listen on host:port, build (rebuild(address, changed) is True on success; address
     is what the site is served at, changed the names of the files whose change it follows),
@@ -143,6 +143,8 @@ def serve(
     The socket is bound before the first build, so that the build knows the address (port
     0 picks a free port)."""
     from watchfiles import watch  # imported here: only the preview server watches files
+
+    announce = announce or functools.partial(print, flush=True)  # a pipe is read line by line
 
     counter = BuildCounter()
     handler = functools.partial(PreviewHandler, directory=str(out), counter=counter)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -62,6 +65,41 @@ def interruptible() -> None:
     with SIGINT ignored, as a shell's background job does (an ignored signal is inherited,
     and Python then installs no Ctrl-C handler)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@dataclass
+class Served:
+    """A running `build.py serve`: its process, its address, and what it said before it."""
+
+    process: subprocess.Popen[str]
+    base: str
+    said: str
+
+
+def start_serve(project: Path, *options: str, seconds: float = 90) -> Served:
+    """Start `build.py serve` on a port the system picks (--port 0: no other run of the
+    tests can take it in between) and return once it says where it serves."""
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--root", str(project)]
+        + ["--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=interruptible,
+    )
+    give_up = threading.Timer(seconds, process.kill)
+    give_up.start()
+    said: list[str] = []
+    try:
+        for line in process.stdout or ():
+            said.append(line)
+            if found := re.search(r" at (http://\S+/) \(Ctrl-C to stop\)", line):
+                return Served(process, found[1], "".join(said))
+    finally:
+        give_up.cancel()
+    process.kill()
+    _, stderr = process.communicate()
+    raise AssertionError(f"serve did not start:\n{''.join(said)}{stderr}")
 
 
 def wait_for_server(url: str, seconds: float = 60) -> None:

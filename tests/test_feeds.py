@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from bs4 import BeautifulSoup
 from generator import build
 from generator.site import tag_slug
 
-from .conftest import BASE_URL, ROOT, interruptible, run_cli, tree_digest, wait_for_server
+from .conftest import BASE_URL, ROOT, run_cli, start_serve, tree_digest
 
 RFC822 = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
@@ -277,12 +276,6 @@ def test_source_date_epoch_sets_the_built_on_date(project: Path, tmp_path: Path)
     assert tree_digest(outs[0]) == tree_digest(outs[1])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -292,25 +285,9 @@ def _get(url: str) -> tuple[int, str]:
 
 
 def test_serve_builds_serves_and_rebuilds(project: Path) -> None:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "build.py"),
-            "serve",
-            "--root",
-            str(project),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=interruptible,
-    )
-    base = f"http://127.0.0.1:{port}/"
+    served = start_serve(project)
+    process, base = served.process, served.base
     try:
-        wait_for_server(base, 30)
         status, html = _get(base + "about/")
         assert status == 200 and "About this briefing" in html
         assert "__briefing__/version" in html, "the live-reload script is injected"
@@ -344,6 +321,7 @@ def test_serve_builds_serves_and_rebuilds(project: Path) -> None:
             raise
     assert process.returncode == 0
     assert "no front matter" in stderr and "Traceback" not in stderr
+    stdout = served.said + stdout
     assert f"the preview uses its own address, {base}" in stdout
     assert "about.md changed: rebuilt in " in stdout, "one line per rebuild"
 

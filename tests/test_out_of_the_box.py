@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -20,7 +21,6 @@ import pytest
 from bs4 import BeautifulSoup
 
 from .conftest import ROOT, wait_for_server
-from .test_feeds import _free_port
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -81,7 +81,7 @@ def served(fresh_clone: Path, fresh_python: dict[str, str]) -> Iterator[str]:
     )
     assert build.returncode == 0, build.stdout + build.stderr
     assert (fresh_clone / "output/feed.xml").is_file(), "a fresh clone's build writes the feed"
-    port = _free_port()
+    port = _free_port()  # http.server cannot say which port 0 gave it
     server = subprocess.Popen(
         f"{readme_command('http.server')} {port}",
         shell=True,
@@ -142,3 +142,9 @@ def test_the_readme_three_steps_work_on_a_fresh_clone(served: str) -> None:
     home = BeautifulSoup(fetch(served)[1], "html.parser")
     advertised = {link["href"] for link in home.find_all("link", rel="alternate")}
     assert advertised == {"feed.xml", "atom.xml", "feed.json"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, interruptible, wait_for_server
-from .test_feeds import _free_port
+from .conftest import start_serve
 
 SECRET = "outside-the-output-folder"
 
@@ -25,16 +23,8 @@ SECRET = "outside-the-output-folder"
 def served(project: Path) -> Iterator[tuple[str, int, Path, subprocess.Popen[str]]]:
     """build.py serve on the project (with a file beside the output a path might reach)."""
     (project / "secret.txt").write_text(SECRET, encoding="utf-8")
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "serve", "--root", str(project)]
-        + ["--port", str(port), "--no-search"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=interruptible,
-    )
-    wait_for_server(f"http://127.0.0.1:{port}/")
+    served = start_serve(project, "--no-search")
+    process, port = served.process, int(served.base.rsplit(":", 1)[1].strip("/"))
     try:
         yield "127.0.0.1", port, project, process
     finally:
@@ -119,18 +109,9 @@ def test_pages_arrive_whole_while_rebuilds_swap_files_in(
 
 
 def test_listening_beyond_this_machine_is_said(project: Path) -> None:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "serve", "--root", str(project)]
-        + ["--port", str(port), "--host", "0.0.0.0", "--no-search", "-q"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=interruptible,
-    )
-    try:
-        wait_for_server(f"http://127.0.0.1:{port}/")
-    finally:
-        process.send_signal(signal.SIGINT)
-        stdout, _ = process.communicate(timeout=20)
+    served = start_serve(project, "--host", "0.0.0.0", "--no-search", "-q")
+    said_next = served.process.stdout.readline() if served.process.stdout else ""
+    served.process.send_signal(signal.SIGINT)
+    served.process.communicate(timeout=20)
+    stdout = served.said + said_next
     assert "note: listening on 0.0.0.0, not only on this machine" in stdout
