@@ -12,6 +12,7 @@ from .config import Settings
 from .feeds import FeedInfo, FeedItem, FeedLinks, json_feed
 from .feedxml import FeedWriter
 from .models import Page, PartialDate, Site, Source, Tag
+from .pagekeys import key_in_slot
 from .resolve import Linked
 
 TagsOf = Callable[[tuple[str, ...]], list[Tag]]  # tag names as written -> the site's Tags
@@ -208,8 +209,11 @@ def feed_files(
         newest = max(dates, key=lambda d: d.sort_key, default=site_date)
         files.append(FeedFile(f"{tag_info.folder}feed.xml", "rss", tag_info, tagged, newest))
         files.append(FeedFile(f"{tag_info.folder}atom.xml", "atom", tag_info, tagged, newest))
-    # What each item shows, described once: an item is in up to one feed per tag.
-    described = {key: repr((item, keys[key])) for key, item in _carried(plan).items()}
+    # What each item shows, keyed once: an item is in up to one feed per tag.
+    described = {
+        key: key_in_slot(("feed item", key), (item, keys[key]))
+        for key, item in _carried(plan).items()
+    }
     return [
         (
             file,

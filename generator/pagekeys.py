@@ -75,45 +75,28 @@ class PageKeys:
         """The key of the page at path, rendered with template from shown (what it shows)."""
         return key_in_slot(("output", path), (self.shared, template, shown))
 
-    def source(self, source: Source, passages: list[Passage], tags: list[Tag]) -> str:
-        """Everything source.html and original.html are rendered from (not the raw bytes
-        themselves: their hash stands for them)."""
-        cited = [(p.title, p.url_path, n) for p, n in self.linked.cited_in.get(source.id, [])]
-        quoted = [
-            (
-                p.id,
-                p.block,
-                p.start,
-                p.end,
-                [(c.page.title, c.page.url_path, c.marker_id) for c in p.citing],
-            )
-            for p in passages
+    def source(self, source: Source, passages: list[Passage], tags: list[Tag]) -> tuple[str, str]:
+        """The keys of everything source.html and original.html are rendered from (not
+        the raw bytes themselves: their hash stands for them), and of the searchable part
+        of the page: not the pages citing it (Pagefind ignores those lists), but the
+        passages, whose ids it records. The second is made of parts of the first, so it
+        is the last plan's when the first is."""
+        named = [(t.slug, t.name) for t in tags]
+        spans = [(p.id, p.block, p.start, p.end) for p in passages]
+        citing = [
+            [(c.page.title, c.page.url_path, c.marker_id) for c in p.citing] for p in passages
         ]
-        return key_in_slot(
-            ("source", source.id),
-            (
-                self.shared,
-                self.source_digests[source.id],
-                source.raw_sha256,
-                [(t.slug, t.name) for t in tags],
-                cited,
-                quoted,
-            ),
-        )
-
-    def search(self, source: Source, passages: list[Passage], tags: list[Tag]) -> str:
-        """Everything the searchable part of a source's page is made from: not the pages
-        citing it (Pagefind ignores those lists), but the passages, whose ids it records."""
-        return key_in_slot(
-            ("search", source.id),
-            (
-                self.shared,
-                self.source_digests[source.id],
-                source.raw_sha256,
-                [(t.slug, t.name) for t in tags],
-                [(p.id, p.block, p.start, p.end) for p in passages],
-            ),
-        )
+        cited = [(p.title, p.url_path, n) for p, n in self.linked.cited_in.get(source.id, [])]
+        searched = (self.shared, self.source_digests[source.id], source.raw_sha256, named, spans)
+        slot = ("source", source.id)
+        last = _last.get(slot)
+        key = key_in_slot(slot, (searched, cited, citing))
+        search_slot = ("search", source.id)
+        last_search = _last.get(search_slot)
+        if last is not None and last[1] == key and last_search is not None:
+            _now[search_slot] = last_search
+            return key, last_search[1]
+        return key, key_in_slot(search_slot, searched)
 
     def topic_shows(
         self,

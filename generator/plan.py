@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment
 
 from .cache import code_fingerprint
-from .citing import CITE_FORMATS, Reference, source_reference, topic_reference
+from .citing import CITE_FORMATS, Reference, topic_reference
 from .config import Settings
 from .feedplan import FeedPlan, feed_files, html_keys
 from .feeds import FeedLinks, normalise_base_url
@@ -92,7 +92,8 @@ def make_plan(
     )
     keys = PageKeys.make(site, linked, _shared(context, theme_key))
     outputs = [Output(path, "bytes", _hash(data), data) for path, data in static.items()]
-    outputs += _source_outputs(site, context, keys)
+    search_keys: dict[str, str] = {}
+    outputs += _source_outputs(site, context, keys, search_keys)
     outputs += _page_outputs(site, context, keys)
     outputs += _tag_outputs(site, context, keys)
     outputs += _site_files(site, linked, keys)
@@ -107,7 +108,7 @@ def make_plan(
         outputs=tuple(outputs),
         context=replace(context, html_keys=item_keys),
         search=search_plan,
-        search_keys=_search_keys(site, context, keys),
+        search_keys=search_keys,
         feed_html=_feed_html(site, feeds, item_keys),
         shared=keys.shared,
     )
@@ -125,40 +126,36 @@ def _shared(context: RenderContext, theme_key: str) -> tuple[Any, ...]:
     )
 
 
-def _search_keys(site: Site, context: RenderContext, keys: PageKeys) -> dict[str, str]:
-    """The key of each source page's searchable content, by source id."""
-    passages = context.linked.passages
-    return {
-        source.id: keys.search(source, passages.get(source.id, []), context.tags_of(source.tags))
-        for source in site.sources
-    }
-
-
-def _source_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
-    """Each source's original file, its page and the page showing its original text."""
+def _source_outputs(
+    site: Site, context: RenderContext, keys: PageKeys, search_keys: dict[str, str]
+) -> list[Output]:
+    """Each source's original file, its page, the page showing its original text, and
+    its cite.bib and cite.json (rendered from the source, with its page, by the workers:
+    keyed by what every page shares, settings included, and the source's digest). Puts
+    the key of each source page's searchable content in search_keys."""
     outputs = []
     for source in site.sources:
         passages = context.linked.passages.get(source.id, [])
-        key = keys.source(source, passages, context.tags_of(source.tags))
+        key, search_keys[source.id] = keys.source(source, passages, context.tags_of(source.tags))
+        folder = source.url_path[: -len("index.html")]
+        cited = f"{keys.shared} {keys.source_digests[source.id]}"
         outputs += [
             Output(source.raw_path, "bytes", source.raw_sha256, source.raw),
             Output(source.url_path, "source", key, source, source.date),
             Output(source.original_path, "original", key, source, source.date),
         ]
-        ref = source_reference(source, context.base_url)
-        outputs += _cite_outputs(source.url_path, ref, keys, "source_cite", source)
+        outputs += [
+            Output(folder + name, "source_cite", f"{cited} {name}", source) for name in CITE_FORMATS
+        ]
     return outputs
 
 
-def _cite_outputs(
-    url_path: str, ref: Reference, keys: PageKeys, kind: str, subject: Reference | Source
-) -> list[Output]:
-    """cite.bib and cite.json beside a topic's or source's page, keyed by the reference
-    they are written from (the site's title is in every key: it is one of the settings).
-    A source's are rendered from the source, with its page, by the workers."""
+def _cite_outputs(url_path: str, ref: Reference, keys: PageKeys) -> list[Output]:
+    """A topic's cite.bib and cite.json, keyed by the reference they are written from (the
+    site's title is in every key: it is one of the settings)."""
     folder = url_path[: -len("index.html")]
     return [
-        Output(folder + name, kind, keys.keyed(folder + name, name, ref), subject)
+        Output(folder + name, "cite", keys.keyed(folder + name, name, ref), ref)
         for name in CITE_FORMATS
     ]
 
@@ -204,7 +201,7 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
         key = keys.keyed(topic.url_path, "topic.html", shows)
         outputs.append(Output(topic.url_path, "topic", key, topic, topic.updated or topic.date))
         ref = topic_reference(topic, context.settings, context.base_url)
-        outputs += _cite_outputs(topic.url_path, ref, keys, "cite", ref)
+        outputs += _cite_outputs(topic.url_path, ref, keys)
     for listing in paginate(site.sources, context.settings.sources_per_page, "sources/"):
         cited_in = {s.id: linked.cited_in.get(s.id, []) for s in listing.items}
         shows = keys.sources_list_shows(listing, cited_in)
@@ -220,8 +217,9 @@ def _topic_dates(topics: tuple[Page, ...]) -> list[PartialDate | None]:
 
 def _tag_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
     """The tag index; each tag's page, its sources in pages (each page is given the tag
-    with only its own sources, so that an edit renders again only the page listing the
-    edited source); the timeline, the plain pages and the search page."""
+    with only its own sources, and its topics on the first page only, so that an edit
+    renders again only the page listing the edited source or topic); the timeline, the
+    plain pages and the search page."""
     every_tag = [keys.tag_shows(tag) for tag in site.tags]
     outputs = [
         Output(
@@ -235,10 +233,9 @@ def _tag_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Out
     for tag in site.tags:
         folder = tag.url_path[: -len("index.html")]
         for listing in paginate(tag.sources, context.settings.sources_per_page, folder):
-            on_page = replace(tag, sources=listing.items)
-            dates = [s.date for s in listing.items]
-            if listing.number == 1:
-                dates += _topic_dates(tag.topics)
+            first = listing.number == 1
+            on_page = replace(tag, sources=listing.items, topics=tag.topics if first else ())
+            dates = [s.date for s in listing.items] + _topic_dates(on_page.topics)
             key = keys.keyed(listing.path, "tag.html", (keys.tag_shows(on_page), listing.shown()))
             outputs.append(Output(listing.path, "tag", key, (on_page, listing), newest(dates)))
     named = [(tag.slug, tag.name) for tag in site.tags]

@@ -80,6 +80,27 @@ def test_a_topic_edit_that_changes_no_citation_leaves_source_pages_alone(project
     assert stale == {taiwan.url_path} | showing | tagged | feeds | lists
 
 
+def test_a_topic_edit_renders_only_the_first_page_of_its_tags(project: Path) -> None:
+    """A tag's topics are shown on its first page: the later pages, one source each
+    here, are kept (and a retitled source renders only the pages it is on)."""
+    with (project / "briefing.yaml").open("a", encoding="utf-8") as settings:
+        settings.write("sources_per_page: 1\n")
+
+    def reword(project: Path) -> None:
+        edit(
+            project / "content/topics/taiwan.md",
+            "Only two of the five sources mention Taiwan",
+            "Just two of the five sources mention Taiwan",
+        )
+
+    site = plan_of(project).context.site
+    tagged = [tag for tag in site.tags if any(t.slug == "taiwan" for t in tag.topics)]
+    assert any(len(tag.sources) > 1 for tag in tagged), "the test needs a tag in pages"
+    stale = stale_after(project, reword)
+    stale_tag_pages = {p for p in stale if p.startswith("tags/") and p.endswith(".html")}
+    assert stale_tag_pages - {"tags/index.html"} == {tag.url_path for tag in tagged}
+
+
 def test_a_changed_quote_makes_its_source_page_stale(project: Path) -> None:
     def shorten_quote(project: Path) -> None:
         edit(
