@@ -6,7 +6,7 @@ template is given, and nothing else (or pages are rendered again for nothing).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .models import Page, Site, Source, Tag
@@ -20,6 +20,9 @@ def key_of(value: object) -> str:
     keys that decide what a rebuild may reuse."""
     return hashlib.sha256(repr(value).encode()).hexdigest()
 
+
+# What a list of pages shows of each one when no template names its Markdown text.
+_CARD_FIELDS = tuple(f.name for f in fields(Page) if f.name not in ("body", "body_line"))
 
 # The value keyed in each slot (an output's path, a source's page, a page's digest) by the
 # last plan and by this one, with their keys: serve plans the same site again and again,
@@ -57,19 +60,34 @@ class PageKeys:
     shared: str
     linked: Linked
     source_digests: dict[str, str]
+    lists_show_bodies: bool  # whether pages listed on others are keyed by their text too
     _page_digests: dict[str, str] = field(default_factory=dict)
+    _listed_digests: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def make(cls, site: Site, linked: Linked, shared: tuple[Any, ...]) -> PageKeys:
-        """shared: everything all pages are rendered from."""
+    def make(
+        cls, site: Site, linked: Linked, shared: tuple[Any, ...], lists_show_bodies: bool
+    ) -> PageKeys:
+        """shared: everything all pages are rendered from; lists_show_bodies: whether the
+        theme's templates may show a listed page's Markdown text (templates.py)."""
         digests = {source.id: source.digest for source in site.sources}
         new_plan()
-        return cls(key_of(shared), linked, digests)
+        return cls(key_of(shared), linked, digests, lists_show_bodies)
 
     def page_digest(self, page: Page) -> str:
         if page.path not in self._page_digests:
             self._page_digests[page.path] = key_in_slot(("page", page.path), page)
         return self._page_digests[page.path]
+
+    def listed_digest(self, page: Page) -> str:
+        """What a list of pages (home, topics, a tag, related topics, links here) shows of
+        page: all but its Markdown text, unless a template may show that too."""
+        if self.lists_show_bodies:
+            return self.page_digest(page)
+        if page.path not in self._listed_digests:
+            card = tuple(getattr(page, name) for name in _CARD_FIELDS)
+            self._listed_digests[page.path] = key_in_slot(("listed", page.path), card)
+        return self._listed_digests[page.path]
 
     def keyed(self, path: str, template: str, shown: object) -> str:
         """The key of the page at path, rendered with template from shown (what it shows)."""
@@ -116,8 +134,8 @@ class PageKeys:
             rendered.events,
             [(t.slug, t.name) for t in tags],
             self.cited_shows(cited),
-            [self.page_digest(p) for p in backlinks],
-            [self.page_digest(p) for p in related],
+            [self.listed_digest(p) for p in backlinks],
+            [self.listed_digest(p) for p in related],
         )
 
     def cited_shows(self, cited: list[CitedSource]) -> list[Any]:
@@ -156,6 +174,6 @@ class PageKeys:
         return (
             tag.slug,
             tag.name,
-            [self.page_digest(t) for t in tag.topics],
+            [self.listed_digest(t) for t in tag.topics],
             [self.source_digests[s.id] for s in tag.sources],
         )

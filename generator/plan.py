@@ -23,6 +23,7 @@ from .pagination import paginate
 from .resolve import Linked, graph_data
 from .search import SearchPlan
 from .site import newest_first
+from .templates import reads_page_bodies
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def make_plan(
         search_parts=tuple(search_plan.merged),
         feed_links=FeedLinks.make(base_url, settings.title),
     )
-    keys = PageKeys.make(site, linked, _shared(context, theme_key))
+    bodies = reads_page_bodies(env, theme_key)
+    keys = PageKeys.make(site, linked, _shared(context, theme_key), bodies)
     outputs = [Output(path, "bytes", _hash(data), data) for path, data in static.items()]
     search_keys: dict[str, str] = {}
     outputs += _source_outputs(site, context, keys, search_keys)
@@ -165,7 +167,7 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
     linked = context.linked
     # The tags as they are named: lists of topics and events show each one's tags.
     named = [(tag.slug, tag.name) for tag in site.tags]
-    topics = [keys.page_digest(t) for t in site.topics]
+    topics = [keys.listed_digest(t) for t in site.topics]
     latest = newest_first(site.sources)[: context.settings.latest_sources_on_home]
     home = (
         keys.markdown_shows(site.home, context.cited(site.home)) if site.home else None,

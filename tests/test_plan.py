@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator import load_site
-from generator.cache import PreviousBuild
+from generator.cache import PreviousBuild, theme_key
 from generator.checks import check_site
 from generator.models import PartialDate
 from generator.plan import Plan, make_plan
@@ -22,13 +22,13 @@ def plan_of(project: Path) -> Plan:
     """The plan of the project as it is now (no cache, a fixed site date)."""
     settings, site = load_site(project, base_url="https://example.org/briefing/")
     checked = check_site(site, settings)
-    env = make_environment(theme_dirs(project, settings.theme))
+    dirs = theme_dirs(project, settings.theme)
     return make_plan(
         site,
         checked.linked,
         settings,
-        env,
-        theme_key="theme",
+        make_environment(dirs),
+        theme_key=theme_key(dirs),
         static={},
         site_date=PartialDate(2026, 11, 26),
         search="off",
@@ -49,19 +49,20 @@ def test_the_same_inputs_make_the_same_keys(project: Path) -> None:
     assert stale_after(project, lambda _: None) == set()
 
 
-def test_a_topic_edit_that_changes_no_citation_leaves_source_pages_alone(project: Path) -> None:
-    def reword(project: Path) -> None:
-        edit(
-            project / "content/topics/taiwan.md",
-            "Only two of the five sources mention Taiwan",
-            "Just two of the five sources mention Taiwan",
-        )
+def reword_taiwan(project: Path) -> None:
+    """An edit of the Taiwan topic's text that changes no citation."""
+    edit(
+        project / "content/topics/taiwan.md",
+        "Only two of the five sources mention Taiwan",
+        "Just two of the five sources mention Taiwan",
+    )
 
-    stale = stale_after(project, reword)
-    assert not [p for p in stale if p.startswith("sources/")], stale
-    # The topic, the pages showing it (they may show any of its fields: a theme decides),
-    # and the feeds carrying its text.
-    linked, site = plan_of(project).context.linked, plan_of(project).context.site
+
+def showing_taiwan(project: Path) -> set[str]:
+    """The pages that list the Taiwan topic (and may show any of its fields, as a theme
+    decides): topics related to it or linking to it, its tags, the lists of topics."""
+    plan = plan_of(project)
+    linked, site = plan.context.linked, plan.context.site
     taiwan = next(t for t in site.topics if t.slug == "taiwan")
     showing = {
         t.url_path
@@ -69,15 +70,50 @@ def test_a_topic_edit_that_changes_no_citation_leaves_source_pages_alone(project
         if taiwan in linked.related.get(t.path, []) + linked.backlinks.get(t.path, [])
     }
     tagged = {tag.url_path for tag in site.tags if taiwan in tag.topics}
-    feeds = {"feed.xml", "atom.xml", "feed.json"}
-    feeds |= {
-        f"tags/{tag.slug}/{name}"
-        for tag in site.tags
-        if taiwan in tag.topics
-        for name in ("feed.xml", "atom.xml")
+    assert showing and tagged, "the test needs pages listing the topic"
+    return showing | tagged | {"index.html", "topics/index.html", "tags/index.html"}
+
+
+def taiwan_feeds(project: Path) -> set[str]:
+    """The feeds carrying the Taiwan topic's text: the site's and its tags'."""
+    site = plan_of(project).context.site
+    tags = [tag for tag in site.tags if any(t.slug == "taiwan" for t in tag.topics)]
+    return {"feed.xml", "atom.xml", "feed.json"} | {
+        f"tags/{tag.slug}/{name}" for tag in tags for name in ("feed.xml", "atom.xml")
     }
-    lists = {"index.html", "topics/index.html", "tags/index.html"}  # they list every topic
-    assert stale == {taiwan.url_path} | showing | tagged | feeds | lists
+
+
+def test_a_topic_text_edit_renders_the_topic_and_the_feeds_carrying_it(project: Path) -> None:
+    """No template of the default theme shows a listed topic's text: the pages listing
+    it are kept, and so are the source pages (no citation changed)."""
+    stale = stale_after(project, reword_taiwan)
+    assert stale == {"topics/taiwan/index.html"} | taiwan_feeds(project)
+
+
+def test_a_topic_retitled_renders_the_pages_listing_it(project: Path) -> None:
+    def retitle(project: Path) -> None:
+        edit(project / "content/topics/taiwan.md", "title: Taiwan", "title: Taiwan and China")
+
+    stale = stale_after(project, retitle)
+    assert showing_taiwan(project) <= stale
+    assert "topics/taiwan/index.html" in stale
+
+
+def test_a_theme_showing_listed_texts_renders_the_lists_after_a_text_edit(
+    project: Path,
+) -> None:
+    """A theme whose list of topics names a topic's body: a text edit renders the pages
+    listing the topic again (a template naming it anywhere is enough)."""
+    templates = project / "themes/listing/templates"
+    templates.mkdir(parents=True)
+    default = (project / "themes/default/templates/topics.html").read_text(encoding="utf-8")
+    (templates / "topics.html").write_text(
+        default.replace("{{ topic.title }}", "{{ topic.title }} ({{ topic.body|wordcount }})"),
+        encoding="utf-8",
+    )
+    edit(project / "briefing.yaml", "theme: default", "theme: listing")
+    stale = stale_after(project, reword_taiwan)
+    assert stale == {"topics/taiwan/index.html"} | taiwan_feeds(project) | showing_taiwan(project)
 
 
 def test_a_topic_edit_renders_only_the_first_page_of_its_tags(project: Path) -> None:
@@ -86,17 +122,13 @@ def test_a_topic_edit_renders_only_the_first_page_of_its_tags(project: Path) -> 
     with (project / "briefing.yaml").open("a", encoding="utf-8") as settings:
         settings.write("sources_per_page: 1\n")
 
-    def reword(project: Path) -> None:
-        edit(
-            project / "content/topics/taiwan.md",
-            "Only two of the five sources mention Taiwan",
-            "Just two of the five sources mention Taiwan",
-        )
+    def retitle(project: Path) -> None:
+        edit(project / "content/topics/taiwan.md", "title: Taiwan", "title: Taiwan and China")
 
     site = plan_of(project).context.site
     tagged = [tag for tag in site.tags if any(t.slug == "taiwan" for t in tag.topics)]
     assert any(len(tag.sources) > 1 for tag in tagged), "the test needs a tag in pages"
-    stale = stale_after(project, reword)
+    stale = stale_after(project, retitle)
     stale_tag_pages = {p for p in stale if p.startswith("tags/") and p.endswith(".html")}
     assert stale_tag_pages - {"tags/index.html"} == {tag.url_path for tag in tagged}
 
