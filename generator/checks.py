@@ -11,7 +11,7 @@ from .cache import code_fingerprint
 from .config import Settings
 from .markdown import Lookup, Rendered, make_markdown, render_page
 from .models import BuildError, Event, Page, Problem, Site
-from .pagekeys import key_of
+from .pagekeys import MARKDOWN_KEYS
 from .resolve import Linked, QuoteRecord, resolve
 
 RESERVED_PAGE_SLUGS = frozenset(
@@ -60,12 +60,14 @@ def render_markdown(
     lookup = Lookup.build(site.sources, pages)
     documents = ([site.home] if site.home else []) + pages
     known = {page.path: page for page in documents}
-    shared = key_of((code_fingerprint(), settings.allow_raw_html, lookup.digest()))
+    MARKDOWN_KEYS.new_round()
+    shown = (code_fingerprint(), settings.allow_raw_html, lookup.shown())
+    shared = MARKDOWN_KEYS.key("lookup", shown)
     rendered = []
     used: dict[str, Rendered] = {}
     for page in documents:
         events = _events_of(site, page)
-        key = key_of((shared, page, page.url_path, events))
+        key = MARKDOWN_KEYS.key(page.path, (shared, page, page.url_path, events))
         found = memo.get(key)
         if found is None:
             found = render_page(md, page, page.url_path, lookup, events)

@@ -24,27 +24,48 @@ def key_of(value: object) -> str:
 # What a list of pages shows of each one when no template names its Markdown text.
 _CARD_FIELDS = tuple(f.name for f in fields(Page) if f.name not in ("body", "body_line"))
 
-# The value keyed in each slot (an output's path, a source's page, a page's digest) by the
-# last plan and by this one, with their keys: serve plans the same site again and again,
-# and comparing a value with the last one is cheaper than its repr and hash (a third of
-# planning a rebuild at 1,000 sources). Values are built of str, int, None and tuples
-# and lists of them, for which equal values have equal reprs.
-_last: dict[tuple[str, str], tuple[object, str]] = {}
-_now: dict[tuple[str, str], tuple[object, str]] = {}
+
+class SlotKeys:
+    """Keys of values by slot (an output's path, a source's page, a page's digest), each
+    taken from the last round's value in the slot when it is equal: serve plans the same
+    site again and again, and comparing a value with the last one is cheaper than its repr
+    and hash (a third of planning a rebuild at 1,000 sources). Values are built of str,
+    int, None, tuples, lists and frozen dataclasses of them, for which equal values have
+    equal reprs."""
+
+    def __init__(self) -> None:
+        self._last: dict[object, tuple[object, str]] = {}
+        self._now: dict[object, tuple[object, str]] = {}
+
+    def key(self, slot: object, value: object) -> str:
+        """key_of(value), taken from the last round's value in the slot if it is equal."""
+        last = self._last.get(slot)
+        key = last[1] if last is not None and last[0] == value else key_of(value)
+        self._now[slot] = (value, key)
+        return key
+
+    def last_key(self, slot: object) -> str | None:
+        last = self._last.get(slot)
+        return None if last is None else last[1]
+
+    def keep(self, slot: object) -> str:
+        """The last round's key of the slot, kept for this round (its value is known to be
+        unchanged)."""
+        self._now[slot] = self._last[slot]
+        return self._last[slot][1]
+
+    def new_round(self) -> None:
+        """Start a round: the values of the last one are compared, older ones let go."""
+        self._last, self._now = self._now, {}
+
+
+PLAN_KEYS = SlotKeys()  # the keys of the outputs and what they are made from
+MARKDOWN_KEYS = SlotKeys()  # the keys of each Markdown page's rendering (checks.py)
 
 
 def key_in_slot(slot: tuple[str, str], value: object) -> str:
-    """key_of(value), taken from the last plan's value in the slot if it is equal."""
-    last = _last.get(slot)
-    key = last[1] if last is not None and last[0] == value else key_of(value)
-    _now[slot] = (value, key)
-    return key
-
-
-def new_plan() -> None:
-    """Start a plan: the values of the last one are compared, older ones are let go."""
-    global _last, _now
-    _last, _now = _now, {}
+    """A plan's key of value in slot (see SlotKeys)."""
+    return PLAN_KEYS.key(slot, value)
 
 
 @dataclass
@@ -71,7 +92,7 @@ class PageKeys:
         """shared: everything all pages are rendered from; lists_show_bodies: whether the
         theme's templates may show a listed page's Markdown text (templates.py)."""
         digests = {source.id: source.digest for source in site.sources}
-        new_plan()
+        PLAN_KEYS.new_round()
         return cls(key_of(shared), linked, digests, lists_show_bodies)
 
     def page_digest(self, page: Page) -> str:
@@ -106,15 +127,12 @@ class PageKeys:
         ]
         cited = [(p.title, p.url_path, n) for p, n in self.linked.cited_in.get(source.id, [])]
         searched = (self.shared, self.source_digests[source.id], source.raw_sha256, named, spans)
-        slot = ("source", source.id)
-        last = _last.get(slot)
-        key = key_in_slot(slot, (searched, cited, citing))
-        search_slot = ("search", source.id)
-        last_search = _last.get(search_slot)
-        if last is not None and last[1] == key and last_search is not None:
-            _now[search_slot] = last_search
-            return key, last_search[1]
-        return key, key_in_slot(search_slot, searched)
+        slot, search_slot = ("source", source.id), ("search", source.id)
+        last = PLAN_KEYS.last_key(slot)
+        key = PLAN_KEYS.key(slot, (searched, cited, citing))
+        if key == last and PLAN_KEYS.last_key(search_slot) is not None:
+            return key, PLAN_KEYS.keep(search_slot)
+        return key, PLAN_KEYS.key(search_slot, searched)
 
     def topic_shows(
         self,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,15 +35,14 @@ class Lookup:
             lookup.files.setdefault(page.path.rsplit("/", 1)[-1], page)
         return lookup
 
-    def digest(self) -> str:
-        """A hash of everything a page's rendering reads from the lookup: source ids,
-        titles and addresses; page names and addresses."""
-        data = (
+    def shown(self) -> tuple[list[tuple[str, ...]], ...]:
+        """Everything a page's rendering reads from the lookup: source ids, titles and
+        addresses; page names and addresses."""
+        return (
             sorted((k, s.id, s.title, s.url_path) for k, s in self.sources.items()),
             sorted((k, p.slug, p.title, p.url_path) for k, p in self.pages.items()),
             sorted((k, p.url_path) for k, p in self.files.items()),
         )
-        return hashlib.sha256(repr(data).encode()).hexdigest()
 
     def suggest_sources(self, wrong: str) -> list[str]:
         ids = sorted({s.id for s in self.sources.values()})
