@@ -106,12 +106,17 @@ def _sources(
     parse: Callable[[str, str], Any],
     seen: SeedsSeen | None,
 ) -> list[Source]:
-    """The sources: those seen last if no file in seeds/ changed since, else loaded."""
+    """The sources: those seen last if no file in seeds/ changed since, else loaded (each
+    unchanged seed file's source taken as it was)."""
     identity = seeds_identity(root) + ((str(settings.max_file_bytes), 0, 0, 0, 0),)
     if seen and seen.identity == identity:
         return seen.sources
     sources = load_sources(
-        root, max_bytes=settings.max_file_bytes, clean_all=clean_all, parse=parse
+        root,
+        max_bytes=settings.max_file_bytes,
+        clean_all=clean_all,
+        parse=parse,
+        unchanged=seen.unchanged(identity) if seen else lambda name: None,
     )
     if seen is not None:
         seen.identity, seen.sources = identity, sources

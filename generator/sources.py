@@ -165,6 +165,22 @@ class SeedsSeen:
     identity: tuple[tuple[str, int, int, int, int], ...] = ()
     sources: list[Source] = field(default_factory=list)
 
+    def unchanged(
+        self, identity: tuple[tuple[str, int, int, int, int], ...]
+    ) -> Callable[[str], Source | None]:
+        """The source last made of a seed file (by name), if neither it nor sources.yaml
+        nor the settings (the last row of identity) changed since; None otherwise."""
+        last = {row[0]: row for row in self.identity}
+        now = {row[0]: row for row in identity}
+        if not self.identity or self.identity[-1] != identity[-1]:
+            return lambda name: None
+        if SOURCES_FILE not in now or last.get(SOURCES_FILE) != now[SOURCES_FILE]:
+            return lambda name: None
+        by_file = {source.file: source for source in self.sources}
+        return lambda name: (
+            by_file.get(name) if name in now and last.get(name) == now[name] else None
+        )
+
 
 def seeds_identity(
     root: Path, seeds_dir: str = "seeds"
@@ -189,12 +205,15 @@ def load_sources(
     max_bytes: int = 60_000_000,
     clean_all: Callable[[list[CleanRequest]], list[CleanedArticle]] = clean_articles,
     parse: Callable[[str, str], Any] = parse_yaml,
+    unchanged: Callable[[str], Source | None] = lambda name: None,
 ) -> list[Source]:
     """Read and check sources.yaml and every seed file; raise BuildError with all problems.
 
     Cleaning runs once every entry has been checked, through clean_all: plain, cached or
     in parallel processes, always with the same result. parse reads sources.yaml
-    (parse_yaml, or the cache's memo of it).
+    (parse_yaml, or the cache's memo of it). unchanged gives the source last made of a
+    file whose entry and bytes are as they were (SeedsSeen.unchanged): it is taken as it
+    is, neither checked nor read again.
     """
     seeds = _Seeds(root / seeds_dir, seeds_dir, f"{seeds_dir}/{SOURCES_FILE}", max_bytes)
     data = _read_entries(seeds, parse)
@@ -205,18 +224,41 @@ def load_sources(
     seen_files: dict[str, int] = {}
     pending: list[Source] = []  # checked entries, waiting for their cleaned text
     requests: list[CleanRequest] = []
+    kept: list[Source | None] = []  # in order: a source taken as it was, or None (pending)
     for entry in data:
-        checked = _check_entry(entry, seeds, seen_ids, seen_files, problems)
+        same = _unchanged_source(entry, unchanged, seen_ids, seen_files)
+        checked = None if same else _check_entry(entry, seeds, seen_ids, seen_files, problems)
         if checked is not None:
             pending.append(checked[0])
             requests.append(checked[1])
+        if same or checked:
+            kept.append(same)
     problems.extend(_files_without_entry(seeds, set(seen_files)))
     if problems:
         raise BuildError(problems)
-    return [
-        _with_article(source, article)
-        for source, article in zip(pending, clean_all(requests), strict=True)
-    ]
+    made = iter(clean_all(requests))
+    ready = iter(pending)
+    return [same or _with_article(next(ready), next(made)) for same in kept]
+
+
+def _unchanged_source(
+    entry: Any,
+    unchanged: Callable[[str], Source | None],
+    seen_ids: dict[str, int],
+    seen_files: dict[str, int],
+) -> Source | None:
+    """The source last made of the entry's file, if it is unchanged and still described
+    by this entry (with the id and file no other entry took: else it is checked again)."""
+    if not isinstance(entry, LineDict) or "file" not in entry:
+        return None
+    source = unchanged(str(entry["file"]))
+    if source is None or source.line != entry.line or source.id != str(entry.get("id")):
+        return None
+    if source.id in seen_ids or source.file in seen_files:
+        return None
+    seen_ids[source.id] = entry.key_lines["id"]
+    seen_files[source.file] = entry.key_lines["file"]
+    return source
 
 
 def _read_entries(seeds: _Seeds, parse: Callable[[str, str], Any]) -> list[Any] | None:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import BuildError, BuildOptions, build
+from generator import BuildError, BuildOptions, build, load_site
 from generator.live import LiveSite
+from generator.sources import SeedsSeen
 
 from .conftest import BASE_URL, edit, tree_digest
 
@@ -109,6 +110,13 @@ class Editor:
             handle.write(f"\nA paragraph added by edit {self.count}, officials said.\n")
         self.count += 1
 
+    def edit_seed(self) -> None:
+        """An edit of one of the repository's own seed files (its quoted text kept)."""
+        seeds = sorted((self.project / "seeds").glob("0*.txt"))
+        with self.rng.choice(seeds).open("a", encoding="utf-8") as handle:
+            handle.write(f"\nA paragraph added by edit {self.count}, the ministry said.\n")
+        self.count += 1
+
     def delete_source(self) -> None:
         free = [i for i in self.sources if i not in self.cited.values()]
         if not free:
@@ -147,6 +155,7 @@ class Editor:
             self.delete_topic,
             self.create_source,
             self.edit_source,
+            self.edit_seed,
             self.delete_source,
             self.retag_source,
             self.edit_template,
@@ -285,3 +294,26 @@ def test_a_build_in_another_terminal_between_two_live_builds(project: Path, tmp_
     live.wait()
     live.close()
     assert tree_digest(out) == clean(project, tmp_path / "clean")
+
+
+def test_a_live_load_takes_the_unchanged_sources_as_they_were(project: Path) -> None:
+    """After an edit of one seed file, the live build reads and cleans that file alone;
+    an edit of sources.yaml reads them all; a seed file broken by an edit is reported."""
+    seen = SeedsSeen()
+    first = {s.file: s for s in load_site(project, seen=seen)[1].sources}
+    edited = project / "seeds/001_aa6b22c0c52c705b.txt"
+    with edited.open("a", encoding="utf-8") as handle:
+        handle.write("\nA paragraph the edit added, an official said.\n")
+    second = {s.file: s for s in load_site(project, seen=seen)[1].sources}
+    assert [n for n in first if second[n] is not first[n]] == [edited.name]
+    assert "the edit added" in second[edited.name].raw.decode()
+    edited.write_text("  \n", encoding="utf-8")
+    with pytest.raises(BuildError) as raised:
+        load_site(project, seen=seen)
+    assert [(p.file, p.message) for p in raised.value.problems] == [
+        (f"seeds/{edited.name}", "file is empty")
+    ]
+    edit(project / "seeds/sources.yaml", "title: \"US-China", "title: \"Retitled US-China")
+    edited.write_text("Text again.\n", encoding="utf-8")
+    third = {s.file: s for s in load_site(project, seen=seen)[1].sources}
+    assert all(third[n] is not second[n] for n in first)
