@@ -90,15 +90,18 @@ def _events_of(site: Site, page: Page) -> tuple[Event, ...]:
 def _relinked(
     found: Rendered, page: Page, known: dict[str, Page], events: tuple[Event, ...]
 ) -> Rendered:
-    """A remembered rendering pointing at this build's pages and events."""
-    return Rendered(
-        page,
-        found.html,
-        tuple(replace(c, page=page) for c in found.citations),
-        tuple(known.get(p.path, p) for p in found.links),
-        found.problems,
-        tuple((event, html) for event, (_, html) in zip(events, found.events, strict=True)),
-    )
+    """A remembered rendering pointing at this build's pages and events (itself when it
+    does already: serve's loads give an unchanged file's very Page again)."""
+    links = tuple(known.get(p.path, p) for p in found.links)
+    shown = tuple((event, html) for event, (_, html) in zip(events, found.events, strict=True))
+    if (
+        found.page is page
+        and all(a is b for a, b in zip(links, found.links, strict=True))
+        and all(a[0] is b[0] for a, b in zip(shown, found.events, strict=True))
+    ):
+        return found
+    citations = tuple(replace(c, page=page) for c in found.citations)
+    return Rendered(page, found.html, citations, links, found.problems, shown)
 
 
 def reserved_slugs(site: Site) -> list[Problem]:
@@ -115,9 +118,15 @@ def reserved_slugs(site: Site) -> list[Problem]:
     ]
 
 
+_checked_paths: list[list[str]] = [[]]  # the last paths found free of clashes
+
+
 def check_paths(paths: list[str]) -> None:
     """Refuse a plan in which two outputs want one path, or one output's path is the
-    folder of another's."""
+    folder of another's (serve plans the same paths again and again: the last ones found
+    clear are not looked at again)."""
+    if paths == _checked_paths[0]:
+        return
     twice = [path for path, count in Counter(paths).items() if count > 1]
     clashing = sorted(set(twice) | (set(paths) & _parents(paths)))
     if clashing:
@@ -132,6 +141,7 @@ def check_paths(paths: list[str]) -> None:
                 for path in clashing
             ]
         )
+    _checked_paths[0] = paths
 
 
 def _parents(paths: list[str]) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Literal
 
@@ -62,7 +63,13 @@ def read_page(
 ) -> Page:
     """Read one Markdown page; raise BuildError listing everything wrong with it."""
     rel = path.relative_to(root).as_posix()
-    text = read_text(path, rel, max_bytes)
+    return _page_of(read_text(path, rel, max_bytes), rel, path.stem, section)
+
+
+@functools.lru_cache(maxsize=1024)
+def _page_of(text: str, rel: str, stem: str, section: Literal["topics", "pages", "home"]) -> Page:
+    """The page a file holds (remembered: serve reads every page on each rebuild, and an
+    unchanged file then gives the very same Page, which later stages compare at once)."""
     if not text.strip():
         raise BuildError([Problem(rel, None, "file is empty", "add front matter and text")])
     meta, body, body_line = split_front_matter(text, rel)
@@ -71,7 +78,7 @@ def read_page(
     summary = _summary(meta, rel, problems)
     tags = _page_tags(meta, rel, problems)
     draft = _draft(meta, rel, problems)
-    slug = _slug(meta, path.stem, rel, problems)
+    slug = _slug(meta, stem, rel, problems)
     date = _date(meta, "date", rel, problems)
     updated = _date(meta, "updated", rel, problems)
     if problems:
