@@ -16,11 +16,11 @@ from .citing import CITE_FORMATS, Reference, topic_reference
 from .config import Settings
 from .feedplan import FeedPlan, feed_files, html_keys
 from .feeds import FeedLinks, normalise_base_url
-from .models import Page, PartialDate, Site, Source
+from .models import Page, PartialDate, Site, Source, Tag
 from .pagekeys import PageKeys, key_in_slot
 from .pages import RenderContext, newest
 from .pagination import paginate
-from .resolve import Linked, graph_data
+from .resolve import Linked, Passage, graph_data
 from .search import SearchPlan
 from .site import newest_first
 from .templates import reads_page_bodies
@@ -128,28 +128,64 @@ def _shared(context: RenderContext, theme_key: str) -> tuple[Any, ...]:
     )
 
 
+@dataclass(frozen=True)
+class _SourcePlanned:
+    """A source's outputs and search key as a plan made them, and what from."""
+
+    source: Source
+    made_from: tuple[Any, ...]  # the shared key, the source's tags, passages and citers
+    outputs: tuple[Output, ...]
+    search_key: str
+
+
+# The last plan's, by source id: serve plans the same sources again and again, and most
+# are shown as they were (the same Source object, tags, passages and pages citing it).
+_planned: dict[str, _SourcePlanned] = {}
+
+
 def _source_outputs(
     site: Site, context: RenderContext, keys: PageKeys, search_keys: dict[str, str]
 ) -> list[Output]:
     """Each source's original file, its page, the page showing its original text, and
-    its cite.bib and cite.json (rendered from the source, with its page, by the workers:
-    keyed by what every page shares, settings included, and the source's digest). Puts
-    the key of each source page's searchable content in search_keys."""
-    outputs = []
+    its cite.bib and cite.json. Puts the key of each source page's searchable content in
+    search_keys."""
+    global _planned
+    planned: dict[str, _SourcePlanned] = {}
+    outputs: list[Output] = []
     for source in site.sources:
-        passages = context.linked.passages.get(source.id, [])
-        key, search_keys[source.id] = keys.source(source, passages, context.tags_of(source.tags))
-        folder = source.url_path[: -len("index.html")]
-        cited = f"{keys.shared} {keys.source_digests[source.id]}"
-        outputs += [
-            Output(source.raw_path, "bytes", source.raw_sha256, source.raw),
-            Output(source.url_path, "source", key, source, source.date),
-            Output(source.original_path, "original", key, source, source.date),
-        ]
-        outputs += [
-            Output(folder + name, "source_cite", f"{cited} {name}", source) for name in CITE_FORMATS
-        ]
+        tags = context.tags_of(source.tags)
+        made_from = (
+            keys.shared,
+            [(t.slug, t.name) for t in tags],
+            context.linked.passages.get(source.id, []),
+            context.linked.cited_in.get(source.id, []),
+        )
+        last = _planned.get(source.id)
+        if last is None or last.source is not source or last.made_from != made_from:
+            last = _plan_source(source, keys, made_from[2], tags, made_from)
+        planned[source.id] = last
+        search_keys[source.id] = last.search_key
+        outputs += last.outputs
+    _planned = planned
     return outputs
+
+
+def _plan_source(
+    source: Source, keys: PageKeys, passages: list[Passage], tags: list[Tag], made_from: Any
+) -> _SourcePlanned:
+    """A source's outputs. Its cite.bib and cite.json are rendered from the source, with
+    its page, by the workers: keyed by what every page shares (settings included) and
+    the source's digest."""
+    key, search_key = keys.source(source, passages, tags)
+    folder = source.url_path[: -len("index.html")]
+    cited = f"{keys.shared} {keys.source_digests[source.id]}"
+    outputs = (
+        Output(source.raw_path, "bytes", source.raw_sha256, source.raw),
+        Output(source.url_path, "source", key, source, source.date),
+        Output(source.original_path, "original", key, source, source.date),
+        *(Output(folder + name, "source_cite", f"{cited} {name}", source) for name in CITE_FORMATS),
+    )
+    return _SourcePlanned(source, made_from, outputs, search_key)
 
 
 def _cite_outputs(url_path: str, ref: Reference, keys: PageKeys) -> list[Output]:
