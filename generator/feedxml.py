@@ -68,12 +68,19 @@ def rfc3339(date: PartialDate) -> str:
 
 
 class FeedWriter:
-    """Writes the RSS and Atom feeds of one build. An item is in the site's feeds and in
-    each of its tags' feeds, so each item's XML is made once and reused: escaping the
-    items' HTML again for each feed was more than half the time writing them took."""
+    """Writes RSS and Atom feeds. An item is in the site's feeds and in each of its tags'
+    feeds, so each item's XML is made once and reused: escaping the items' HTML again for
+    each feed was more than half the time writing them took. One writer serves a
+    process's builds (serve's): what the last build made is reused by the next, the rest
+    let go (new_build)."""
 
     def __init__(self) -> None:
         self._made: dict[tuple[object, ...], bytes] = {}
+        self._last: dict[tuple[object, ...], bytes] = {}
+
+    def new_build(self) -> None:
+        """Start a build: keep what the last one made, drop what it did not use."""
+        self._last, self._made = self._made, {}
 
     def rss(
         self, info: FeedInfo, items: list[FeedItem], links: FeedLinks, updated: PartialDate
@@ -109,9 +116,10 @@ class FeedWriter:
         """make(item, *args) as UTF-8, made the first time it is asked for; the key is the
         item itself (all it holds, its HTML too) and the arguments."""
         key = (make, item, *args)
-        made = self._made.get(key)
+        made = self._made.get(key) or self._last.get(key)
         if made is None:
-            made = self._made[key] = make(item, *args).encode()
+            made = make(item, *args).encode()
+        self._made[key] = made
         return made
 
 

@@ -361,10 +361,14 @@ def topic_feed_html(ctx: RenderContext, topic: Page, up: str) -> str:
     return ctx.feed_links.html(ctx.linked.rendered[topic.path].html, topic.url_path, up)
 
 
+FEED_WRITER = FeedWriter()  # one for the process: serve's builds reuse items' XML
+
+
 def feed_renderer(html: dict[str, str]) -> Callable[[RenderContext, str, FeedFile], bytes]:
     """Render a feed file, its items' HTML looked up in html (by key); the feeds rendered
-    by one renderer share their items' XML."""
-    writer = FeedWriter()
+    by one renderer share their items' XML, with those of the process's last build."""
+    writer = FEED_WRITER
+    writer.new_build()
 
     def render_feed(ctx: RenderContext, path: str, file: FeedFile) -> bytes:
         return make_feed(file, ctx.feed_links, ctx.html_keys, html, writer)

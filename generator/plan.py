@@ -307,9 +307,8 @@ def _site_files(site: Site, linked: Linked, keys: PageKeys) -> list[Output]:
 def _sitemap(outputs: list[Output], shared: str, base_url: str) -> Output:
     """The sitemap lists every page and its date: kept when none of them changed."""
     dates = {o.path: o.date for o in outputs if o.path.endswith("index.html")}
-    isos = {p: d.iso if d else "" for p, d in dates.items()}
-    dated = "\n".join(f"{p}\0{isos[p]}" for p in sorted(isos))
-    return Output("sitemap.xml", "sitemap", _hash(f"{shared}\0{base_url}\0{dated}"), dates)
+    key = key_in_slot(("output", "sitemap.xml"), (shared, base_url, tuple(dates.items())))
+    return Output("sitemap.xml", "sitemap", key, dates)
 
 
 def _feed_html(site: Site, feeds: FeedPlan, keys: dict[str, Any]) -> dict[str, FeedHtml]:
