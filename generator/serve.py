@@ -168,10 +168,11 @@ def serve(
     stop = threading.Event()
     try:
         existing = [p for p in watch_paths if p.exists()]
-        # A change is taken once no other came for `step` ms (an editor's save is a few
-        # writes and a rename within a millisecond or two), and at most `debounce` ms after
-        # the first: what a writer waits for before the rebuild starts.
-        for changes in watch(*existing, stop_event=stop, debounce=200, step=20):
+        # The watcher looks every `step` ms and takes a change once a look finds no other
+        # (an editor's save is a few writes and a rename within a millisecond or two), at
+        # most `debounce` ms after the first: between one and two steps is what a writer
+        # waits for before the rebuild starts.
+        for changes in watch(*existing, stop_event=stop, debounce=200, step=10):
             names = sorted({Path(path).name for _, path in changes})
             if rebuild(address, names):
                 counter.bump()
