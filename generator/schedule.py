@@ -12,7 +12,7 @@ from .cache import PreviousBuild
 from .models import Page, Source
 from .output import StagingFolder
 from .pages import RENDERERS, RenderContext, feed_renderer, source_feed_html, topic_feed_html
-from .parallel import forked
+from .parallel import shared_work
 from .plan import Output, Plan
 from .progress import PROGRESS
 from .search import Bundle, Indexer, SearchSchedule
@@ -20,6 +20,8 @@ from .timings import stage
 
 # Below this many sources, forking workers costs more than rendering in one process.
 PARALLEL_MIN_SOURCES = 200
+# The most sources in one chunk of source pages (one task of a worker).
+CHUNK_MAX_SOURCES = 100
 # The outputs rendered by the workers (with the feed HTML of their source).
 SOURCE_KINDS = ("source", "original", "source_cite")
 # The outputs made last, from the feed HTML the others' rendering made.
@@ -68,20 +70,21 @@ def run_pass(
     renderers = {**RENDERERS, "feed": feed_renderer(html)}
     ctx = plan.context
     # The workers start on the source pages; meanwhile this process renders the other
-    # pages (a core would otherwise wait), then collects what the workers made. Without
-    # workers the source pages come first, so that Pagefind indexes their shards while
-    # this process renders the rest.
-    with forked(sources.render, sources.chunks, sources.workers) as results:
-        if sources.workers == 1:
-            sources.collect(results)
+    # pages, then takes the source pages no worker has started, from the last back, and
+    # collects what the workers made. Without workers the source pages come first, so
+    # that Pagefind indexes their shards while this process renders the rest.
+    with shared_work(sources.render, sources.chunks, sources.processes) as work:
+        if sources.processes == 1:
+            sources.collect(work.results())
         with stage("home, topic, index, tag and other pages"):
             for output in plan.outputs:
                 late = output.kind in LATE_KINDS
                 if late or (output.kind in SOURCE_KINDS and output.path in stale):
                     continue
                 _one(output, ctx, renderers, stale, previous, staging, searched)
-        if sources.workers > 1:
-            sources.collect(results)
+        if sources.processes > 1:
+            work.help()
+            sources.collect(work.results())
     searched.finish()
     with stage("feeds and sitemap"):
         for key, item in plan.feed_html.items():
@@ -211,8 +214,10 @@ class _SourceChunks:
                 self.missing.setdefault(item.page.id, []).append((key, item.up))
         to_render = [s for s in plan.context.site.sources if s.id in by_source]
         self.count = len(to_render)
-        self.workers = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
-        size = max(1, -(-len(to_render) // (self.workers * 4)))
+        self.processes = jobs if len(to_render) >= PARALLEL_MIN_SOURCES else 1
+        # Chunks small enough that the processes finish together (this process takes
+        # the last ones once its other pages are done), large enough to cost little each.
+        size = min(CHUNK_MAX_SOURCES, max(1, -(-len(to_render) // (self.processes * 8))))
         self.chunks = searched.schedule.chunks(to_render, size)
 
     def render(self, chunk: list[Source]) -> dict[str, str]:
@@ -226,17 +231,17 @@ class _SourceChunks:
                 self.staging.write(output.path, data)
         return made
 
-    def collect(self, results: Iterator[dict[str, str]]) -> None:
+    def collect(self, results: Iterator[tuple[dict[str, str], bool]]) -> None:
         """Take in the chunks' pages and feed HTML, and index each search shard once its
         pages are all written."""
         with stage(
             f"source pages ({self.count} of {len(self.ctx.site.sources)} rendered; the rest "
             "of the wait for the workers)"
         ):
-            for number, made in enumerate(results):
+            for number, (made, here) in enumerate(results):
                 self.html.update(made)
                 PROGRESS.advance(sum(len(self.outputs[s.id]) for s in self.chunks[number]))
-                if self.workers > 1:
+                if not here:  # a worker wrote them, with its copy of the writer
                     self.staging.adopt(
                         [o.path for s in self.chunks[number] for o in self.outputs[s.id]]
                     )

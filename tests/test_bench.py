@@ -233,18 +233,42 @@ def test_forked_workers_inherit_their_items_instead_of_receiving_copies() -> Non
     import os
     import threading
 
-    from generator.parallel import MIN_ITEMS_FOR_PROCESSES, forked, parallel_map
+    from generator.parallel import MIN_ITEMS_FOR_PROCESSES, parallel_map, shared_work
 
     items = [(number, threading.Lock()) for number in range(MIN_ITEMS_FOR_PROCESSES + 6)]
 
     def task(item: tuple[int, threading.Lock]) -> tuple[int, int]:
         return item[0] * 2, os.getpid()
 
-    with forked(task, items, 2) as results:
-        rendered = list(results)
+    with shared_work(task, items, 2) as work:
+        rendered = [result for result, _ in work.results()]
     for found in (parallel_map(task, items, 2), rendered):
         assert [doubled for doubled, _ in found] == [n * 2 for n, _ in items]
         assert os.getpid() not in {pid for _, pid in found}, "run in worker processes"
+
+
+def test_shared_work_is_taken_from_the_end_by_the_process_that_helps() -> None:
+    """With one worker busy on slow items, the helping process does the last ones, no
+    item twice, and the results come in order, each saying where it was made."""
+    import os
+    import time
+
+    from generator.parallel import shared_work
+
+    items = list(range(40))
+
+    def task(item: int) -> tuple[int, int]:
+        time.sleep(0.05)
+        return item, os.getpid()
+
+    with shared_work(task, items, 2) as work:
+        work.help()
+        found = list(work.results())
+    assert [item for (item, _), _ in found] == items
+    here = [item for (item, pid), made_here in found if made_here and pid == os.getpid()]
+    there = [item for (item, pid), made_here in found if not made_here and pid != os.getpid()]
+    assert sorted(here + there) == items
+    assert here and there and min(here) > max(there), (here, there)
 
 
 def test_extraction_benchmark_runs_on_a_few_pages(tmp_path: Path) -> None:

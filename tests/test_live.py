@@ -313,7 +313,7 @@ def test_a_live_load_takes_the_unchanged_sources_as_they_were(project: Path) -> 
     assert [(p.file, p.message) for p in raised.value.problems] == [
         (f"seeds/{edited.name}", "file is empty")
     ]
-    edit(project / "seeds/sources.yaml", "title: \"US-China", "title: \"Retitled US-China")
+    edit(project / "seeds/sources.yaml", 'title: "US-China', 'title: "Retitled US-China')
     edited.write_text("Text again.\n", encoding="utf-8")
     third = {s.file: s for s in load_site(project, seen=seen)[1].sources}
     assert all(third[n] is not second[n] for n in first)
