@@ -65,31 +65,47 @@ def _handed_down(task: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[N
 
 class SharedWork(Generic[T, R]):
     """[task(i) for i in items], started in forked workers from the first item on; this
-    process joins in once it is free (help), from the last item back, taking those no
-    worker has started. Results are read in order, each with whether it was made here."""
+    process joins in once it is free (help_one), from the last item back, taking those no
+    worker has started. Results are taken in order (take), each with whether it was made
+    here; without workers, take does each item here, in order."""
 
     def __init__(self, task: Callable[[T], R], items: Sequence[T], futures: list[Any]):
         self.task, self.items, self.futures = task, items, futures
         self.here: dict[int, R] = {}
+        self._last = len(items)  # items from here on are done here or by a worker
 
-    def help(self) -> None:
-        """Do here, from the last item back, the items no worker has started."""
-        for number in reversed(range(len(self.items))):
-            if number in self.here:
-                continue
-            if self.futures and not self.futures[number].cancel():
-                return  # a worker has it: it has all those before it too
-            self.here[number] = self.task(self.items[number])
+    def help_one(self) -> bool:
+        """Do here the last item no worker has started; False when there is none (or no
+        worker to share with)."""
+        while self.futures and self._last > 0:
+            self._last -= 1
+            if not self.futures[self._last].cancel():
+                self._last = 0  # a worker has it, and all the items before it too
+                return False
+            self.here[self._last] = self.task(self.items[self._last])
+            return True
+        return False
+
+    def ready(self, number: int) -> bool:
+        """Whether item number's result can be taken without waiting."""
+        return number in self.here or bool(self.futures and self.futures[number].done())
+
+    def take(self, number: int) -> tuple[R, bool]:
+        """Item number's result (waiting for its worker if need be), and whether it was
+        made in this process."""
+        if number in self.here:
+            return self.here.pop(number), True
+        if not self.futures:
+            return self.task(self.items[number]), True
+        return self.futures[number].result(), False
 
     def results(self) -> Iterator[tuple[R, bool]]:
-        """Each item's result, in order, and whether it was made in this process."""
+        """Each item's result, in order, this process doing the last ones no worker has
+        started whenever the next result is not ready yet."""
         for number in range(len(self.items)):
-            if number not in self.here and not self.futures:
-                self.here[number] = self.task(self.items[number])
-            if number in self.here:
-                yield self.here.pop(number), True
-            else:
-                yield self.futures[number].result(), False
+            while not self.ready(number) and self.help_one():
+                pass
+            yield self.take(number)
 
 
 @contextmanager

@@ -70,8 +70,9 @@ def run_pass(
     renderers = {**RENDERERS, "feed": feed_renderer(html)}
     ctx = plan.context
     # The workers start on the source pages; meanwhile this process renders the other
-    # pages, then takes the source pages no worker has started, from the last back, and
-    # collects what the workers made. Without workers the source pages come first, so
+    # pages, then collects the source pages in order (each search shard is indexed once
+    # its pages are in), rendering those no worker has started, from the last back,
+    # whenever the next is not ready. Without workers the source pages come first, so
     # that Pagefind indexes their shards while this process renders the rest.
     with shared_work(sources.render, sources.chunks, sources.processes) as work:
         if sources.processes == 1:
@@ -83,7 +84,6 @@ def run_pass(
                     continue
                 _one(output, ctx, renderers, stale, previous, staging, searched)
         if sources.processes > 1:
-            work.help()
             sources.collect(work.results())
     searched.finish()
     with stage("feeds and sitemap"):

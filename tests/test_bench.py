@@ -229,7 +229,8 @@ def test_full_collections_are_held_only_during_a_build(tmp_path: Path) -> None:
 def test_forked_workers_inherit_their_items_instead_of_receiving_copies() -> None:
     """Workers get only an item's number and read the item from the memory fork gave
     them: items that cannot be pickled (a lock here; the site's sources were 16 MB of
-    pickling per 1,000) still work, in order, and each worker really ran apart."""
+    pickling per 1,000) still work, in order, and each worker really ran apart (shared
+    work says which items this process did itself)."""
     import os
     import threading
 
@@ -241,15 +242,18 @@ def test_forked_workers_inherit_their_items_instead_of_receiving_copies() -> Non
         return item[0] * 2, os.getpid()
 
     with shared_work(task, items, 2) as work:
-        rendered = [result for result, _ in work.results()]
-    for found in (parallel_map(task, items, 2), rendered):
-        assert [doubled for doubled, _ in found] == [n * 2 for n, _ in items]
-        assert os.getpid() not in {pid for _, pid in found}, "run in worker processes"
+        shared = list(work.results())
+    assert [doubled for (doubled, _), _ in shared] == [n * 2 for n, _ in items]
+    assert all((pid == os.getpid()) == here for (_, pid), here in shared)
+    found = parallel_map(task, items, 2)
+    assert [doubled for doubled, _ in found] == [n * 2 for n, _ in items]
+    assert os.getpid() not in {pid for _, pid in found}, "run in worker processes"
 
 
 def test_shared_work_is_taken_from_the_end_by_the_process_that_helps() -> None:
-    """With one worker busy on slow items, the helping process does the last ones, no
-    item twice, and the results come in order, each saying where it was made."""
+    """With one worker busy on slow items, the process reading the results does the last
+    ones while it waits, no item twice, and the results come in order, each saying where
+    it was made."""
     import os
     import time
 
@@ -262,7 +266,6 @@ def test_shared_work_is_taken_from_the_end_by_the_process_that_helps() -> None:
         return item, os.getpid()
 
     with shared_work(task, items, 2) as work:
-        work.help()
         found = list(work.results())
     assert [item for (item, _), _ in found] == items
     here = [item for (item, pid), made_here in found if made_here and pid == os.getpid()]
