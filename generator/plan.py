@@ -228,18 +228,25 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
             newest(_topic_dates(site.topics)),
         ),
     ]
+    planned: dict[str, tuple[tuple[Any, ...], tuple[Output, ...]]] = {}
     for topic in site.topics:
-        shows = keys.topic_shows(
+        made_from = (
+            keys.shared,
+            keys.lists_show_bodies,
             topic,
-            context.tags_of(topic.tags),
+            linked.rendered[topic.path],
+            [(tag.slug, tag.name) for tag in context.tags_of(topic.tags)],
             context.cited(topic),
             linked.backlinks.get(topic.path, []),
             linked.related.get(topic.path, []),
         )
-        key = keys.keyed(topic.url_path, "topic.html", shows)
-        outputs.append(Output(topic.url_path, "topic", key, topic, topic.updated or topic.date))
-        ref = topic_reference(topic, context.settings, context.base_url)
-        outputs += _cite_outputs(topic.url_path, ref, keys)
+        last = _planned_topics.get(topic.path)
+        if last is None or last[0] != made_from:
+            last = (made_from, _plan_topic(context, keys, topic, made_from))
+        planned[topic.path] = last
+        outputs += last[1]
+    _planned_topics.clear()
+    _planned_topics.update(planned)
     for listing in paginate(site.sources, context.settings.sources_per_page, "sources/"):
         cited_in = {s.id: linked.cited_in.get(s.id, []) for s in listing.items}
         shows = keys.sources_list_shows(listing, cited_in)
@@ -247,6 +254,23 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
         date = newest([s.date for s in listing.items])
         outputs.append(Output(listing.path, "sources", key, listing, date))
     return outputs
+
+
+# The last plan's topic outputs, by topic file, with what they were made from (as for
+# sources: most topics are shown as they were).
+_planned_topics: dict[str, tuple[tuple[Any, ...], tuple[Output, ...]]] = {}
+
+
+def _plan_topic(
+    context: RenderContext, keys: PageKeys, topic: Page, made_from: Any
+) -> tuple[Output, ...]:
+    """A topic's page and its cite.bib and cite.json."""
+    cited, backlinks, related = made_from[-3:]
+    shows = keys.topic_shows(topic, context.tags_of(topic.tags), cited, backlinks, related)
+    key = keys.keyed(topic.url_path, "topic.html", shows)
+    ref = topic_reference(topic, context.settings, context.base_url)
+    page = Output(topic.url_path, "topic", key, topic, topic.updated or topic.date)
+    return (page, *_cite_outputs(topic.url_path, ref, keys))
 
 
 def _topic_dates(topics: tuple[Page, ...]) -> list[PartialDate | None]:
