@@ -108,7 +108,8 @@ def _sources(
 ) -> list[Source]:
     """The sources: those seen last if no file in seeds/ changed since, else loaded (each
     unchanged seed file's source taken as it was)."""
-    identity = seeds_identity(root) + ((str(settings.max_file_bytes), 0, 0, 0, 0),)
+    # The settings as a last row, named as no file can be (a NUL).
+    identity = seeds_identity(root) + ((f"\0max_file_bytes {settings.max_file_bytes}", 0, 0, 0, 0),)
     if seen and seen.identity == identity:
         return seen.sources
     sources = load_sources(

@@ -233,6 +233,39 @@ class Page:
 
 
 @dataclass(frozen=True)
+class PageLink:
+    """What a list of links to pages (related topics, pages linking here) is given of each
+    page: all but its Markdown text, so that an edit of that text leaves the pages listing
+    it as they were."""
+
+    slug: str
+    path: str
+    section: Literal["topics", "pages", "home"]
+    title: str
+    summary: str
+    tags: tuple[str, ...]
+    date: PartialDate | None
+    updated: PartialDate | None
+    draft: bool
+    url_path: str
+
+    @classmethod
+    def of(cls, page: Page) -> PageLink:
+        return cls(
+            page.slug,
+            page.path,
+            page.section,
+            page.title,
+            page.summary,
+            page.tags,
+            page.date,
+            page.updated,
+            page.draft,
+            page.url_path,
+        )
+
+
+@dataclass(frozen=True)
 class Tag:
     """A tag and what carries it; name is the most common spelling."""
 

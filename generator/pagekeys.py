@@ -6,10 +6,10 @@ template is given, and nothing else (or pages are rendered again for nothing).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
-from .models import Page, Site, Source, Tag
+from .models import Page, PageLink, Site, Source, Tag
 from .pagination import Pagination
 from .resolve import CitedSource, Linked, Passage
 
@@ -19,10 +19,6 @@ def key_of(value: object) -> str:
     on which equal objects happen to be shared, e.g. after loading from the cache): the
     keys that decide what a rebuild may reuse."""
     return hashlib.sha256(repr(value).encode()).hexdigest()
-
-
-# What a list of pages shows of each one when no template names its Markdown text.
-_CARD_FIELDS = tuple(f.name for f in fields(Page) if f.name not in ("body", "body_line"))
 
 
 class SlotKeys:
@@ -81,34 +77,28 @@ class PageKeys:
     shared: str
     linked: Linked
     source_digests: dict[str, str]
-    lists_show_bodies: bool  # whether pages listed on others are keyed by their text too
     _page_digests: dict[str, str] = field(default_factory=dict)
-    _listed_digests: dict[str, str] = field(default_factory=dict)
+    _link_digests: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def make(
-        cls, site: Site, linked: Linked, shared: tuple[Any, ...], lists_show_bodies: bool
-    ) -> PageKeys:
-        """shared: everything all pages are rendered from; lists_show_bodies: whether the
-        theme's templates may show a listed page's Markdown text (templates.py)."""
+    def make(cls, site: Site, linked: Linked, shared: tuple[Any, ...]) -> PageKeys:
+        """shared: everything all pages are rendered from."""
         digests = {source.id: source.digest for source in site.sources}
         PLAN_KEYS.new_round()
-        return cls(key_of(shared), linked, digests, lists_show_bodies)
+        return cls(key_of(shared), linked, digests)
 
     def page_digest(self, page: Page) -> str:
         if page.path not in self._page_digests:
             self._page_digests[page.path] = key_in_slot(("page", page.path), page)
         return self._page_digests[page.path]
 
-    def listed_digest(self, page: Page) -> str:
-        """What a list of pages (home, topics, a tag, related topics, links here) shows of
-        page: all but its Markdown text, unless a template may show that too."""
-        if self.lists_show_bodies:
-            return self.page_digest(page)
-        if page.path not in self._listed_digests:
-            card = tuple(getattr(page, name) for name in _CARD_FIELDS)
-            self._listed_digests[page.path] = key_in_slot(("listed", page.path), card)
-        return self._listed_digests[page.path]
+    def link_digest(self, page: Page) -> str:
+        """What a list of links (related topics, pages linking here) shows of page: its
+        PageLink, all but its Markdown text."""
+        if page.path not in self._link_digests:
+            slot = ("link", page.path)
+            self._link_digests[page.path] = key_in_slot(slot, PageLink.of(page))
+        return self._link_digests[page.path]
 
     def keyed(self, path: str, template: str, shown: object) -> str:
         """The key of the page at path, rendered with template from shown (what it shows)."""
@@ -152,8 +142,8 @@ class PageKeys:
             rendered.events,
             [(t.slug, t.name) for t in tags],
             self.cited_shows(cited),
-            [self.listed_digest(p) for p in backlinks],
-            [self.listed_digest(p) for p in related],
+            [self.link_digest(p) for p in backlinks],
+            [self.link_digest(p) for p in related],
         )
 
     def cited_shows(self, cited: list[CitedSource]) -> list[Any]:
@@ -192,6 +182,6 @@ class PageKeys:
         return (
             tag.slug,
             tag.name,
-            [self.listed_digest(t) for t in tag.topics],
+            [self.page_digest(t) for t in tag.topics],
             [self.source_digests[s.id] for s in tag.sources],
         )

@@ -26,7 +26,7 @@ from .coverage import Coverage, coverage
 from .feedplan import FeedFile, HtmlKeys, make_feed
 from .feeds import FeedLinks, absolute_url, robots_txt
 from .feedxml import FeedWriter, sitemap
-from .models import Page, PartialDate, Site, Source, Tag
+from .models import Page, PageLink, PartialDate, Site, Source, Tag
 from .pagination import Pagination
 from .previews import InContext, quote_contexts
 from .resolve import CitedSource, Linked, Passage, block_pieces, graph_json
@@ -208,8 +208,8 @@ def render_topic(ctx: RenderContext, path: str, topic: Page) -> bytes:
         cited=ctx.cited(topic),
         contexts=ctx.contexts(topic),
         coverage=ctx.coverage(topic),
-        backlinks=linked.backlinks.get(topic.path, []),
-        related=linked.related.get(topic.path, []),
+        backlinks=[PageLink.of(p) for p in linked.backlinks.get(topic.path, [])],
+        related=[PageLink.of(p) for p in linked.related.get(topic.path, [])],
         cite=ctx.topic_citation(topic),
         search_filters=page_filters("Topic", None, ctx.tags_of(topic.tags), topic.date),
     )

@@ -23,7 +23,6 @@ from .pagination import paginate
 from .resolve import Linked, Passage, graph_data
 from .search import SearchPlan
 from .site import newest_first
-from .templates import reads_page_bodies
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,7 @@ def make_plan(
         search_parts=tuple(search_plan.merged),
         feed_links=FeedLinks.make(base_url, settings.title),
     )
-    bodies = reads_page_bodies(env, theme_key)
-    keys = PageKeys.make(site, linked, _shared(context, theme_key), bodies)
+    keys = PageKeys.make(site, linked, _shared(context, theme_key))
     outputs = [Output(path, "bytes", _hash(data), data) for path, data in static.items()]
     search_keys: dict[str, str] = {}
     outputs += _source_outputs(site, context, keys, search_keys)
@@ -203,7 +201,7 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
     linked = context.linked
     # The tags as they are named: lists of topics and events show each one's tags.
     named = [(tag.slug, tag.name) for tag in site.tags]
-    topics = [keys.listed_digest(t) for t in site.topics]
+    topics = [keys.page_digest(t) for t in site.topics]
     latest = newest_first(site.sources)[: context.settings.latest_sources_on_home]
     home = (
         keys.markdown_shows(site.home, context.cited(site.home)) if site.home else None,
@@ -232,7 +230,6 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
     for topic in site.topics:
         made_from = (
             keys.shared,
-            keys.lists_show_bodies,
             topic,
             linked.rendered[topic.path],
             [(tag.slug, tag.name) for tag in context.tags_of(topic.tags)],

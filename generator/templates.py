@@ -10,11 +10,9 @@ from jinja2 import (
     FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
-    TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
-    nodes,
     pass_context,
     select_autoescape,
 )
@@ -24,9 +22,6 @@ from .models import BuildError, Problem
 from .urls import relative_url
 
 DEFAULT_THEME = "default"
-# The fields of a page that hold its Markdown text, not what lists of pages show of it.
-BODY_FIELDS = frozenset({"body", "body_line"})
-_reads_bodies: dict[str, bool] = {}  # theme key -> whether its templates name a body
 
 
 def theme_dirs(root: Path, theme: str) -> list[Path]:
@@ -95,33 +90,6 @@ def make_environment(dirs: list[Path], compiled: Path | None = None) -> Environm
     )
     env.globals["url"] = _url
     return env
-
-
-def reads_page_bodies(env: Environment, theme_key: str) -> bool:
-    """Whether a template of the theme names a page's Markdown text (`page.body`,
-    `page['body']`, `attr('body')`, ...): when none does, a page listed on another (home,
-    topics, tags, related topics, links here) is shown by its other fields only, and an
-    edit of its text renders the lists again for nothing. A template that cannot be read
-    counts as naming it (rendering then reports what is wrong)."""
-    if theme_key not in _reads_bodies:
-        if len(_reads_bodies) > 16:  # serve, after many theme edits: forget the old ones
-            _reads_bodies.clear()
-        names = [n for n in env.list_templates() if not any(p[:1] == "." for p in n.split("/"))]
-        _reads_bodies[theme_key] = any(_names_body(env, name) for name in names)
-    return _reads_bodies[theme_key]
-
-
-def _names_body(env: Environment, name: str) -> bool:
-    try:
-        assert env.loader is not None
-        tree = env.parse(env.loader.get_source(env, name)[0])
-    except (TemplateError, UnicodeDecodeError, OSError):
-        return True
-    return any(
-        (isinstance(node, nodes.Getattr) and node.attr in BODY_FIELDS)
-        or (isinstance(node, nodes.Const) and node.value in BODY_FIELDS)
-        for node in tree.find_all((nodes.Getattr, nodes.Const))
-    )
 
 
 def render(env: Environment, template: str, page_path: str, **context: Any) -> str:

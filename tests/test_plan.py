@@ -58,20 +58,28 @@ def reword_taiwan(project: Path) -> None:
     )
 
 
-def showing_taiwan(project: Path) -> set[str]:
+def listing_taiwan(project: Path) -> set[str]:
     """The pages that list the Taiwan topic (and may show any of its fields, as a theme
-    decides): topics related to it or linking to it, its tags, the lists of topics."""
+    decides): the home page, the lists of topics and tags, its tags' first pages."""
+    site = plan_of(project).context.site
+    tagged = {tag.url_path for tag in site.tags if any(t.slug == "taiwan" for t in tag.topics)}
+    assert tagged, "the test needs a tag on the topic"
+    return tagged | {"index.html", "topics/index.html", "tags/index.html"}
+
+
+def linking_taiwan(project: Path) -> set[str]:
+    """The topic pages that link to the Taiwan topic as a related topic or a page linking
+    there: they are given its PageLink, all of it but its text."""
     plan = plan_of(project)
     linked, site = plan.context.linked, plan.context.site
     taiwan = next(t for t in site.topics if t.slug == "taiwan")
-    showing = {
+    linking = {
         t.url_path
         for t in site.topics
         if taiwan in linked.related.get(t.path, []) + linked.backlinks.get(t.path, [])
     }
-    tagged = {tag.url_path for tag in site.tags if taiwan in tag.topics}
-    assert showing and tagged, "the test needs pages listing the topic"
-    return showing | tagged | {"index.html", "topics/index.html", "tags/index.html"}
+    assert linking, "the test needs topics linking to the topic"
+    return linking
 
 
 def taiwan_feeds(project: Path) -> set[str]:
@@ -83,37 +91,41 @@ def taiwan_feeds(project: Path) -> set[str]:
     }
 
 
-def test_a_topic_text_edit_renders_the_topic_and_the_feeds_carrying_it(project: Path) -> None:
-    """No template of the default theme shows a listed topic's text: the pages listing
-    it are kept, and so are the source pages (no citation changed)."""
+def test_a_topic_text_edit_leaves_the_topics_linking_to_it_alone(project: Path) -> None:
+    """Related topics and pages linking here are given a PageLink (no Markdown text): a
+    text edit renders the topic, the lists of topics and the feeds carrying it, not the
+    topics linking to it, nor the source pages (no citation changed)."""
     stale = stale_after(project, reword_taiwan)
-    assert stale == {"topics/taiwan/index.html"} | taiwan_feeds(project)
+    expected = {"topics/taiwan/index.html"} | taiwan_feeds(project) | listing_taiwan(project)
+    assert stale == expected
+    assert not stale & linking_taiwan(project)
 
 
-def test_a_topic_retitled_renders_the_pages_listing_it(project: Path) -> None:
+def test_a_topic_retitled_renders_the_pages_listing_or_linking_to_it(project: Path) -> None:
     def retitle(project: Path) -> None:
         edit(project / "content/topics/taiwan.md", "title: Taiwan", "title: Taiwan and China")
 
     stale = stale_after(project, retitle)
-    assert showing_taiwan(project) <= stale
+    assert listing_taiwan(project) | linking_taiwan(project) <= stale
     assert "topics/taiwan/index.html" in stale
 
 
-def test_a_theme_showing_listed_texts_renders_the_lists_after_a_text_edit(
-    project: Path,
-) -> None:
-    """A theme whose list of topics names a topic's body: a text edit renders the pages
-    listing the topic again (a template naming it anywhere is enough)."""
-    templates = project / "themes/listing/templates"
-    templates.mkdir(parents=True)
-    default = (project / "themes/default/templates/topics.html").read_text(encoding="utf-8")
-    (templates / "topics.html").write_text(
-        default.replace("{{ topic.title }}", "{{ topic.title }} ({{ topic.body|wordcount }})"),
-        encoding="utf-8",
+def test_a_link_list_is_not_given_the_pages_text(project: Path, tmp_path: Path) -> None:
+    """A theme that shows a related topic's Markdown text is told, with its template, that
+    links carry no text (rather than getting a list that goes stale)."""
+    from generator import BuildError, build
+
+    templates = project / "themes/default/templates"
+    topic = (templates / "topic.html").read_text(encoding="utf-8")
+    needle = "{{ other.title }}"
+    assert needle in topic
+    (templates / "topic.html").write_text(
+        topic.replace(needle, "{{ other.title }} {{ other.body }}"), encoding="utf-8"
     )
-    edit(project / "briefing.yaml", "theme: default", "theme: listing")
-    stale = stale_after(project, reword_taiwan)
-    assert stale == {"topics/taiwan/index.html"} | taiwan_feeds(project) | showing_taiwan(project)
+    with pytest.raises(BuildError) as raised:
+        build(project, tmp_path / "out", use_cache=False)
+    problem = raised.value.problems[0]
+    assert problem.file.endswith("topic.html") and "body" in problem.message
 
 
 def test_a_topic_edit_renders_only_the_first_page_of_its_tags(project: Path) -> None:
