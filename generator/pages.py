@@ -145,6 +145,11 @@ class RenderContext:
     def source_citation(self, source: Source) -> PageCitation:
         return source_citation(source, self.settings, self.base_url)
 
+    @cached_property
+    def topic_links(self) -> list[PageLink]:
+        """The topics as the lists of topics show them: all but their Markdown text."""
+        return [PageLink.of(topic) for topic in self.site.topics]
+
     def cited(self, page: Page) -> list[CitedSource]:
         return self.linked.sources_list(page, self.sources_by_id)
 
@@ -185,14 +190,14 @@ def render_home(ctx: RenderContext, path: str, _: object) -> bytes:
         overview=ctx.body(site.home) if site.home else None,
         cited=ctx.cited(site.home) if site.home else [],
         contexts=ctx.contexts(site.home) if site.home else {},
-        topics=site.topics,
+        topics=ctx.topic_links,
         latest=newest_first(site.sources)[: ctx.settings.latest_sources_on_home],
         source_count=len(site.sources),
     )
 
 
 def render_topics(ctx: RenderContext, path: str, _: object) -> bytes:
-    return ctx.page("topics.html", path, title="Topics", topics=ctx.site.topics)
+    return ctx.page("topics.html", path, title="Topics", topics=ctx.topic_links)
 
 
 def render_topic(ctx: RenderContext, path: str, topic: Page) -> bytes:

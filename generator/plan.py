@@ -16,7 +16,7 @@ from .citing import CITE_FORMATS, Reference, topic_reference
 from .config import Settings
 from .feedplan import FeedPlan, feed_files, html_keys
 from .feeds import FeedLinks, normalise_base_url
-from .models import Page, PartialDate, Site, Source, Tag
+from .models import Page, PageLink, PartialDate, Site, Source, Tag
 from .pagekeys import PageKeys, key_in_slot
 from .pages import RenderContext, newest
 from .pagination import paginate
@@ -201,7 +201,7 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
     linked = context.linked
     # The tags as they are named: lists of topics and events show each one's tags.
     named = [(tag.slug, tag.name) for tag in site.tags]
-    topics = [keys.page_digest(t) for t in site.topics]
+    topics = [keys.link_digest(t) for t in site.topics]  # lists of topics show PageLinks
     latest = newest_first(site.sources)[: context.settings.latest_sources_on_home]
     home = (
         keys.markdown_shows(site.home, context.cited(site.home)) if site.home else None,
@@ -276,9 +276,9 @@ def _topic_dates(topics: tuple[Page, ...]) -> list[PartialDate | None]:
 
 def _tag_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Output]:
     """The tag index; each tag's page, its sources in pages (each page is given the tag
-    with only its own sources, and its topics on the first page only, so that an edit
-    renders again only the page listing the edited source or topic); the timeline, the
-    plain pages and the search page."""
+    with only its own sources, and its topics, as PageLinks, on the first page only, so
+    that an edit renders again only the page listing the edited source or topic); the
+    timeline, the plain pages and the search page."""
     every_tag = [keys.tag_shows(tag) for tag in site.tags]
     outputs = [
         Output(
@@ -292,10 +292,18 @@ def _tag_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Out
     for tag in site.tags:
         folder = tag.url_path[: -len("index.html")]
         for listing in paginate(tag.sources, context.settings.sources_per_page, folder):
-            first = listing.number == 1
-            on_page = replace(tag, sources=listing.items, topics=tag.topics if first else ())
-            dates = [s.date for s in listing.items] + _topic_dates(on_page.topics)
-            key = keys.keyed(listing.path, "tag.html", (keys.tag_shows(on_page), listing.shown()))
+            topics = tag.topics if listing.number == 1 else ()
+            links = tuple(PageLink.of(t) for t in topics)
+            # The tag as its page shows it: links stand in for its topics.
+            on_page = replace(tag, sources=listing.items, topics=links)  # type: ignore[arg-type]
+            dates = [s.date for s in listing.items] + _topic_dates(topics)
+            shown = (
+                tag.slug,
+                tag.name,
+                [keys.link_digest(t) for t in topics],
+                [keys.source_digests[s.id] for s in listing.items],
+            )
+            key = keys.keyed(listing.path, "tag.html", (shown, listing.shown()))
             outputs.append(Output(listing.path, "tag", key, (on_page, listing), newest(dates)))
     named = [(tag.slug, tag.name) for tag in site.tags]
     if site.timeline:
