@@ -207,8 +207,8 @@ _SOURCE_METADATA = tuple(f.name for f in fields(Source) if f.name not in ("artic
 
 
 @dataclass(frozen=True)
-class Page:
-    """A hand-written Markdown page (topic, home overview or a plain page)."""
+class PageHead:
+    """What a hand-written page says of itself besides its Markdown text."""
 
     slug: str
     path: str  # relative to the project root, for messages
@@ -219,6 +219,12 @@ class Page:
     date: PartialDate | None
     updated: PartialDate | None
     draft: bool
+
+
+@dataclass(frozen=True)
+class Page(PageHead):
+    """A hand-written Markdown page (topic, home overview or a plain page)."""
+
     body: str  # Markdown without the front matter
     body_line: int  # line in the file where the body starts
 
@@ -233,36 +239,17 @@ class Page:
 
 
 @dataclass(frozen=True)
-class PageLink:
-    """What a list of links to pages (related topics, pages linking here) is given of each
-    page: all but its Markdown text, so that an edit of that text leaves the pages listing
-    it as they were."""
+class PageLink(PageHead):
+    """What a list of topics (home, topics, a tag, related topics, pages linking here) is
+    given of each: all but its Markdown text, so that an edit of that text leaves the pages
+    listing it as they were."""
 
-    slug: str
-    path: str
-    section: Literal["topics", "pages", "home"]
-    title: str
-    summary: str
-    tags: tuple[str, ...]
-    date: PartialDate | None
-    updated: PartialDate | None
-    draft: bool
     url_path: str
 
     @classmethod
     def of(cls, page: Page) -> PageLink:
-        return cls(
-            page.slug,
-            page.path,
-            page.section,
-            page.title,
-            page.summary,
-            page.tags,
-            page.date,
-            page.updated,
-            page.draft,
-            page.url_path,
-        )
+        head = {f.name: getattr(page, f.name) for f in fields(PageHead)}
+        return cls(**head, url_path=page.url_path)
 
 
 @dataclass(frozen=True)
