@@ -147,7 +147,6 @@ def _source_outputs(
     """Each source's original file, its page, the page showing its original text, and
     its cite.bib and cite.json. Puts the key of each source page's searchable content in
     search_keys."""
-    global _planned
     planned: dict[str, _SourcePlanned] = {}
     outputs: list[Output] = []
     for source in site.sources:
@@ -164,7 +163,8 @@ def _source_outputs(
         planned[source.id] = last
         search_keys[source.id] = last.search_key
         outputs += last.outputs
-    _planned = planned
+    _planned.clear()
+    _planned.update(planned)
     return outputs
 
 
