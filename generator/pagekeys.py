@@ -6,12 +6,15 @@ template is given, and nothing else (or pages are rendered again for nothing).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .models import Page, PageLink, Site, Source, Tag
 from .pagination import Pagination
 from .resolve import CitedSource, Linked, Passage
+
+T = TypeVar("T")
 
 
 def key_of(value: object) -> str:
@@ -30,15 +33,20 @@ class SlotKeys:
     equal reprs."""
 
     def __init__(self) -> None:
-        self._last: dict[object, tuple[object, str]] = {}
-        self._now: dict[object, tuple[object, str]] = {}
+        self._last: dict[object, tuple[object, Any]] = {}
+        self._now: dict[object, tuple[object, Any]] = {}
+
+    def made(self, slot: object, made_from: object, make: Callable[..., T], *args: Any) -> T:
+        """make(*args), or what it made in the slot last round if that was from equal
+        values (the plan's outputs of a source or topic shown as it was)."""
+        last = self._last.get(slot)
+        made = last[1] if last is not None and last[0] == made_from else make(*args)
+        self._now[slot] = (made_from, made)
+        return made
 
     def key(self, slot: object, value: object) -> str:
         """key_of(value), taken from the last round's value in the slot if it is equal."""
-        last = self._last.get(slot)
-        key = last[1] if last is not None and last[0] == value else key_of(value)
-        self._now[slot] = (value, key)
-        return key
+        return self.made(slot, value, key_of, value)
 
     def last_key(self, slot: object) -> str | None:
         last = self._last.get(slot)

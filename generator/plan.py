@@ -17,7 +17,7 @@ from .config import Settings
 from .feedplan import FeedPlan, feed_files, html_keys
 from .feeds import FeedLinks, normalise_base_url
 from .models import Page, PageLink, PartialDate, Site, Source, Tag
-from .pagekeys import PageKeys, key_in_slot
+from .pagekeys import PLAN_KEYS, PageKeys, key_in_slot
 from .pages import RenderContext, newest
 from .pagination import paginate
 from .resolve import Linked, Passage, graph_data
@@ -126,54 +126,37 @@ def _shared(context: RenderContext, theme_key: str) -> tuple[Any, ...]:
     )
 
 
-@dataclass(frozen=True)
-class _SourcePlanned:
-    """A source's outputs and search key as a plan made them, and what from."""
-
-    source: Source
-    made_from: tuple[Any, ...]  # the shared key, the source's tags, passages and citers
-    outputs: tuple[Output, ...]
-    search_key: str
-
-
-# The last plan's, by source id: serve plans the same sources again and again, and most
-# are shown as they were (the same Source object, tags, passages and pages citing it).
-_planned: dict[str, _SourcePlanned] = {}
-
-
 def _source_outputs(
     site: Site, context: RenderContext, keys: PageKeys, search_keys: dict[str, str]
 ) -> list[Output]:
     """Each source's original file, its page, the page showing its original text, and
-    its cite.bib and cite.json. Puts the key of each source page's searchable content in
-    search_keys."""
-    planned: dict[str, _SourcePlanned] = {}
+    its cite.bib and cite.json; the last plan's for a source shown as it was (serve plans
+    the same sources again and again). Puts the key of each source page's searchable
+    content in search_keys."""
     outputs: list[Output] = []
     for source in site.sources:
         tags = context.tags_of(source.tags)
+        passages = context.linked.passages.get(source.id, [])
         made_from = (
+            source,
             keys.shared,
             [(t.slug, t.name) for t in tags],
-            context.linked.passages.get(source.id, []),
+            passages,
             context.linked.cited_in.get(source.id, []),
         )
-        last = _planned.get(source.id)
-        if last is None or last.source is not source or last.made_from != made_from:
-            last = _plan_source(source, keys, made_from[2], tags, made_from)
-        planned[source.id] = last
-        search_keys[source.id] = last.search_key
-        outputs += last.outputs
-    _planned.clear()
-    _planned.update(planned)
+        planned, search_keys[source.id] = PLAN_KEYS.made(
+            ("source plan", source.id), made_from, _plan_source, source, keys, passages, tags
+        )
+        outputs += planned
     return outputs
 
 
 def _plan_source(
-    source: Source, keys: PageKeys, passages: list[Passage], tags: list[Tag], made_from: Any
-) -> _SourcePlanned:
-    """A source's outputs. Its cite.bib and cite.json are rendered from the source, with
-    its page, by the workers: keyed by what every page shares (settings included) and
-    the source's digest."""
+    source: Source, keys: PageKeys, passages: list[Passage], tags: list[Tag]
+) -> tuple[tuple[Output, ...], str]:
+    """A source's outputs and its search key. Its cite.bib and cite.json are rendered from
+    the source, with its page, by the workers: keyed by what every page shares (settings
+    included) and the source's digest."""
     key, search_key = keys.source(source, passages, tags)
     folder = source.url_path[: -len("index.html")]
     cited = f"{keys.shared} {keys.source_digests[source.id]}"
@@ -183,7 +166,7 @@ def _plan_source(
         Output(source.original_path, "original", key, source, source.date),
         *(Output(folder + name, "source_cite", f"{cited} {name}", source) for name in CITE_FORMATS),
     )
-    return _SourcePlanned(source, made_from, outputs, search_key)
+    return outputs, search_key
 
 
 def _cite_outputs(url_path: str, ref: Reference, keys: PageKeys) -> list[Output]:
@@ -226,8 +209,7 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
             newest(_topic_dates(site.topics)),
         ),
     ]
-    planned: dict[str, tuple[tuple[Any, ...], tuple[Output, ...]]] = {}
-    for topic in site.topics:
+    for topic in site.topics:  # the last plan's for a topic shown as it was
         made_from = (
             keys.shared,
             topic,
@@ -237,13 +219,8 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
             linked.backlinks.get(topic.path, []),
             linked.related.get(topic.path, []),
         )
-        last = _planned_topics.get(topic.path)
-        if last is None or last[0] != made_from:
-            last = (made_from, _plan_topic(context, keys, topic, made_from))
-        planned[topic.path] = last
-        outputs += last[1]
-    _planned_topics.clear()
-    _planned_topics.update(planned)
+        slot = ("topic plan", topic.path)
+        outputs += PLAN_KEYS.made(slot, made_from, _plan_topic, context, keys, topic, made_from)
     for listing in paginate(site.sources, context.settings.sources_per_page, "sources/"):
         cited_in = {s.id: linked.cited_in.get(s.id, []) for s in listing.items}
         shows = keys.sources_list_shows(listing, cited_in)
@@ -251,11 +228,6 @@ def _page_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Ou
         date = newest([s.date for s in listing.items])
         outputs.append(Output(listing.path, "sources", key, listing, date))
     return outputs
-
-
-# The last plan's topic outputs, by topic file, with what they were made from (as for
-# sources: most topics are shown as they were).
-_planned_topics: dict[str, tuple[tuple[Any, ...], tuple[Output, ...]]] = {}
 
 
 def _plan_topic(
