@@ -30,7 +30,8 @@ from generator.models import EMPTY_ARTICLE, Page, PartialDate, Source
 from generator.urls import text_fragment, text_fragment_url
 
 from .conftest import BASE_URL, copy_project, edit
-from .test_plan import stale_after
+from .test_incremental import retitle_topic
+from .test_plan import retitle_source, stale_after
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures/csl-data.json").read_text("utf-8"))
 HOSTILE = 'Tax & "spend": 50% of $5 #1 {unbalanced \\ under_score ~ ^ </script><b>x'
@@ -388,21 +389,15 @@ def test_without_a_site_url_citations_leave_addresses_out(project: Path, tmp_pat
 def test_a_source_edit_renders_its_cite_files_and_no_others(project: Path) -> None:
     """(The topics citing it show its title, but their own cite files do not.)"""
 
-    def retitle(project: Path) -> None:
-        edit(
-            project / "seeds/sources.yaml",
-            'title: "Blinken Meets China’s Wang Yi to Warn China from Aiding Russia"',
-            'title: "Blinken meets Wang Yi"',
-        )
-
-    stale = {p for p in stale_after(project, retitle) if p.endswith(("cite.bib", "cite.json"))}
+    stale = {
+        p for p in stale_after(project, retitle_source) if p.endswith(("cite.bib", "cite.json"))
+    }
     folder = f"sources/{SOURCE_WITH_URL}/"
     assert stale == {folder + "cite.bib", folder + "cite.json"}, stale
 
 
 def test_a_topic_retitled_renders_its_cite_files(project: Path) -> None:
-    def retitle(project: Path) -> None:
-        edit(project / "content/topics/taiwan.md", "title: Taiwan", "title: Taiwan and China")
-
-    stale = {p for p in stale_after(project, retitle) if p.endswith(("cite.bib", "cite.json"))}
+    stale = {
+        p for p in stale_after(project, retitle_topic) if p.endswith(("cite.bib", "cite.json"))
+    }
     assert stale == {"topics/taiwan/cite.bib", "topics/taiwan/cite.json"}, stale

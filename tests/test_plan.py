@@ -16,6 +16,7 @@ from generator.schedule import stale_outputs
 from generator.templates import make_environment, theme_dirs
 
 from .conftest import edit
+from .test_incremental import retitle_topic
 
 
 def plan_of(project: Path) -> Plan:
@@ -47,6 +48,15 @@ def stale_after(project: Path, change: object) -> set[str]:
 
 def test_the_same_inputs_make_the_same_keys(project: Path) -> None:
     assert stale_after(project, lambda _: None) == set()
+
+
+def retitle_source(project: Path) -> None:
+    """A new title for the source the Taiwan topic quotes (blinken-meets-wang-yi)."""
+    edit(
+        project / "seeds/sources.yaml",
+        'title: "Blinken Meets China’s Wang Yi to Warn China from Aiding Russia"',
+        'title: "Blinken meets Wang Yi"',
+    )
 
 
 def reword_taiwan(project: Path) -> None:
@@ -102,10 +112,7 @@ def test_a_topic_text_edit_leaves_the_topics_linking_to_it_alone(project: Path) 
 
 
 def test_a_topic_retitled_renders_the_pages_listing_or_linking_to_it(project: Path) -> None:
-    def retitle(project: Path) -> None:
-        edit(project / "content/topics/taiwan.md", "title: Taiwan", "title: Taiwan and China")
-
-    stale = stale_after(project, retitle)
+    stale = stale_after(project, retitle_topic)
     assert listing_taiwan(project) | linking_taiwan(project) <= stale
     assert "topics/taiwan/index.html" in stale
 
@@ -134,13 +141,10 @@ def test_a_topic_edit_renders_only_the_first_page_of_its_tags(project: Path) -> 
     with (project / "briefing.yaml").open("a", encoding="utf-8") as settings:
         settings.write("sources_per_page: 1\n")
 
-    def retitle(project: Path) -> None:
-        edit(project / "content/topics/taiwan.md", "title: Taiwan", "title: Taiwan and China")
-
     site = plan_of(project).context.site
     tagged = [tag for tag in site.tags if any(t.slug == "taiwan" for t in tag.topics)]
     assert any(len(tag.sources) > 1 for tag in tagged), "the test needs a tag in pages"
-    stale = stale_after(project, retitle)
+    stale = stale_after(project, retitle_topic)
     stale_tag_pages = {p for p in stale if p.startswith("tags/") and p.endswith(".html")}
     assert stale_tag_pages - {"tags/index.html"} == {tag.url_path for tag in tagged}
 
@@ -163,14 +167,7 @@ def test_a_changed_quote_makes_its_source_page_stale(project: Path) -> None:
 
 
 def test_an_edited_source_renders_its_pages_and_the_lists_showing_it(project: Path) -> None:
-    def retitle(project: Path) -> None:
-        edit(
-            project / "seeds/sources.yaml",
-            'title: "Blinken Meets China’s Wang Yi to Warn China from Aiding Russia"',
-            'title: "Blinken meets Wang Yi"',
-        )
-
-    stale = stale_after(project, retitle)
+    stale = stale_after(project, retitle_source)
     source = "sources/blinken-meets-wang-yi/"
     assert {source + "index.html", source + "original/index.html", "sources/index.html"} <= stale
     assert source + "original.txt" not in stale
