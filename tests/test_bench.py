@@ -230,15 +230,18 @@ def test_forked_workers_inherit_their_items_instead_of_receiving_copies() -> Non
     """Workers get only an item's number and read the item from the memory fork gave
     them: items that cannot be pickled (a lock here; the site's sources were 16 MB of
     pickling per 1,000) still work, in order, and each worker really ran apart (shared
-    work says which items this process did itself)."""
+    work says which items this process did itself); parallel_map shares its items the
+    same way."""
     import os
     import threading
+    import time
 
     from generator.parallel import MIN_ITEMS_FOR_PROCESSES, parallel_map, shared_work
 
     items = [(number, threading.Lock()) for number in range(MIN_ITEMS_FOR_PROCESSES + 6)]
 
     def task(item: tuple[int, threading.Lock]) -> tuple[int, int]:
+        time.sleep(0.005)
         return item[0] * 2, os.getpid()
 
     with shared_work(task, items, 2) as work:
@@ -247,7 +250,8 @@ def test_forked_workers_inherit_their_items_instead_of_receiving_copies() -> Non
     assert all((pid == os.getpid()) == here for (_, pid), here in shared)
     found = parallel_map(task, items, 2)
     assert [doubled for doubled, _ in found] == [n * 2 for n, _ in items]
-    assert os.getpid() not in {pid for _, pid in found}, "run in worker processes"
+    pids = {pid for _, pid in found}
+    assert len(pids) == 2 and os.getpid() in pids, "shared by this process and a worker"
 
 
 def test_shared_work_is_taken_from_the_end_by_the_process_that_helps() -> None:
@@ -272,6 +276,44 @@ def test_shared_work_is_taken_from_the_end_by_the_process_that_helps() -> None:
     there = [item for (item, pid), made_here in found if not made_here and pid != os.getpid()]
     assert sorted(here + there) == items
     assert here and there and min(here) > max(there), (here, there)
+
+
+def test_a_workers_error_reaches_the_build_and_a_killed_worker_is_reported() -> None:
+    """An exception raised in a worker is raised where its result is taken; a worker
+    killed mid-item (as the system kills a process when memory runs out) gives a build
+    error that says so, instead of waiting for ever; either way no worker is left."""
+    import multiprocessing
+    import os
+    import signal
+    import time
+
+    from generator.models import BuildError
+    from generator.parallel import shared_work
+
+    main = os.getpid()
+
+    def failing(item: int) -> int:
+        time.sleep(0.02)
+        if os.getpid() != main and item == 0:
+            raise ValueError("bad item 0")
+        return item
+
+    with pytest.raises(ValueError, match="bad item 0"):
+        with shared_work(failing, list(range(10)), 2) as work:
+            list(work.results())
+
+    def killed(item: int) -> int:
+        time.sleep(0.02)
+        if os.getpid() != main and item == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return item
+
+    with pytest.raises(BuildError) as raised:
+        with shared_work(killed, list(range(10)), 2) as work:
+            list(work.results())
+    assert "a worker process ended before finishing its work" in str(raised.value.problems[0])
+    assert "-9" in str(raised.value.problems[0])
+    assert not multiprocessing.active_children()
 
 
 def test_extraction_benchmark_runs_on_a_few_pages(tmp_path: Path) -> None:
