@@ -335,8 +335,13 @@ def render_source_cite(ctx: RenderContext, path: str, source: Source) -> bytes:
 
 
 def render_bytes(ctx: RenderContext, path: str, data: bytes) -> bytes:
-    """A file the plan already holds: a theme's static file, an original text, graph.json."""
+    """A file the plan already holds: a theme's static file, .nojekyll."""
     return data
+
+
+def render_source_raw(ctx: RenderContext, path: str, source: Source) -> bytes:
+    """A source's file as it was saved, beside its page."""
+    return source.raw
 
 
 def render_graph(ctx: RenderContext, path: str, graph: dict[str, list[dict[str, Any]]]) -> bytes:
@@ -397,6 +402,7 @@ RENDERERS: dict[str, Callable[[RenderContext, str, Any], bytes]] = {
     "source_cite": render_source_cite,
     "404": render_not_found,
     "bytes": render_bytes,
+    "source_raw": render_source_raw,
     "graph": render_graph,
     "robots": render_robots,
     "sitemap": render_sitemap,

@@ -161,7 +161,7 @@ def _plan_source(
     folder = source.url_path[: -len("index.html")]
     cited = f"{keys.shared} {keys.source_digests[source.id]}"
     outputs = (
-        Output(source.raw_path, "bytes", source.raw_sha256, source.raw),
+        Output(source.raw_path, "source_raw", source.raw_sha256, source),
         Output(source.url_path, "source", key, source, source.date),
         Output(source.original_path, "original", key, source, source.date),
         *(Output(folder + name, "source_cite", f"{cited} {name}", source) for name in CITE_FORMATS),

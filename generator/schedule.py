@@ -22,8 +22,9 @@ from .timings import stage
 PARALLEL_MIN_SOURCES = 200
 # The most sources in one chunk of source pages (one task of a worker).
 CHUNK_MAX_SOURCES = 100
-# The outputs rendered by the workers (with the feed HTML of their source).
-SOURCE_KINDS = ("source", "original", "source_cite")
+# The outputs rendered by the workers (with the feed HTML of their source): all of a
+# source's files, so that one process makes its folder.
+SOURCE_KINDS = ("source_raw", "source", "original", "source_cite")
 # The outputs made last, from the feed HTML the others' rendering made.
 LATE_KINDS = ("feed", "sitemap")
 
@@ -220,30 +221,32 @@ class _SourceChunks:
         size = min(CHUNK_MAX_SOURCES, max(1, -(-len(to_render) // (self.processes * 8))))
         self.chunks = searched.schedule.chunks(to_render, size)
 
-    def render(self, chunk: list[Source]) -> dict[str, str]:
-        """Render a chunk's pages (in a worker, or here); return the feed HTML it made."""
-        made = {}
+    def render(self, chunk: list[Source]) -> tuple[dict[str, str], dict[str, int]]:
+        """Render a chunk's pages (in a worker, or here); return the feed HTML it made and
+        the size of each file it wrote."""
+        made, written = {}, {}
         for source in chunk:
             for key, up in self.missing.get(source.id, []):
                 made[key] = source_feed_html(self.ctx, source, up)
             for output in self.outputs[source.id]:
                 data = RENDERERS[output.kind](self.ctx, output.path, output.subject)
                 self.staging.write(output.path, data)
-        return made
+                written[output.path] = len(data)
+        return made, written
 
-    def collect(self, results: Iterator[tuple[dict[str, str], bool]]) -> None:
+    def collect(
+        self, results: Iterator[tuple[tuple[dict[str, str], dict[str, int]], bool]]
+    ) -> None:
         """Take in the chunks' pages and feed HTML, and index each search shard once its
         pages are all written."""
         with stage(
             f"source pages ({self.count} of {len(self.ctx.site.sources)} rendered; the rest "
             "of the wait for the workers)"
         ):
-            for number, (made, here) in enumerate(results):
+            for number, ((made, written), here) in enumerate(results):
                 self.html.update(made)
-                PROGRESS.advance(sum(len(self.outputs[s.id]) for s in self.chunks[number]))
+                PROGRESS.advance(len(written))
                 if not here:  # a worker wrote them, with its copy of the writer
-                    self.staging.adopt(
-                        [o.path for s in self.chunks[number] for o in self.outputs[s.id]]
-                    )
+                    self.staging.adopt(written)
                 self.searched.schedule.chunk_done(number)
             self.searched.schedule.chunk_done(len(self.chunks))
