@@ -141,9 +141,10 @@ def build(
 
     With use_cache, a build whose inputs, options and generator code are unchanged since
     the last one (and whose output is intact) is skipped, and only what changed is made
-    again. jobs worker processes clean sources and render their pages (default: one per
-    core). The output is the same either way. search=False leaves the search index out, as
-    'search: false' in briefing.yaml does (the --no-search preview). default_url is the
+    again. jobs processes (this one and jobs - 1 forked workers) clean sources and render
+    their pages (default: one per core). The output is the same either way. search=False
+    leaves the search index out, as 'search: false' in briefing.yaml does (the --no-search
+    preview). default_url is the
     site's address when neither base_url nor 'url:' gives one (serve's own address).
     One build of a project runs at a time: another waits up to `wait` seconds (telling
     waiting() so), then fails.

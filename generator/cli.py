@@ -105,8 +105,8 @@ def add_build_options(parser: argparse.ArgumentParser, *, suppress: bool = False
         type=int,
         default=default(None),
         metavar="N",
-        help="worker processes for cleaning sources and rendering their pages (default: one "
-        "per core; 1: no workers)",
+        help="processes that clean sources and render their pages: this one and N - 1 "
+        "forked workers (default: one per core; 1: no workers)",
     )
     parser.add_argument(
         "--wait",
