@@ -144,8 +144,8 @@ def build(
     again. jobs processes (this one and jobs - 1 forked workers) clean sources and render
     their pages (default: one per core). The output is the same either way. search=False
     leaves the search index out, as 'search: false' in briefing.yaml does (the --no-search
-    preview). default_url is the
-    site's address when neither base_url nor 'url:' gives one (serve's own address).
+    preview). default_url is the site's address when neither base_url nor 'url:' gives one
+    (serve's own address).
     One build of a project runs at a time: another waits up to `wait` seconds (telling
     waiting() so), then fails.
     """
