@@ -10,7 +10,7 @@ import queue
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from .models import BuildError, Problem
 
@@ -21,6 +21,8 @@ R = TypeVar("R")
 MIN_ITEMS_FOR_PROCESSES = 64
 # How long to wait for a worker's result before looking whether the worker is still alive.
 _LOOK_S = 0.5
+# The claims' lock is held for a few instructions: held this long, its holder was killed.
+_LOCK_S = 10.0
 
 
 def default_jobs() -> int:
@@ -123,12 +125,16 @@ class _Workers:
             process.start()
 
     def claim_last(self) -> int | None:
-        with self._lock:
+        if not self._lock.acquire(timeout=_LOCK_S):
+            self._lost()
+        try:
             first, end = self._range
             if first >= end:
                 return None
             self._range[1] = end - 1
             return end - 1
+        finally:
+            self._lock.release()
 
     def ready(self, number: int) -> bool:
         while number not in self._received and self._receive(timeout=None):
@@ -138,7 +144,7 @@ class _Workers:
     def result(self, number: int) -> Any:
         while number not in self._received:
             if not self._receive(timeout=_LOOK_S) and not self._alive():
-                self._lost(number)
+                self._lost()
         done, value = self._received.pop(number)
         if not done:
             raise value
@@ -157,9 +163,10 @@ class _Workers:
     def _alive(self) -> bool:
         return any(process.is_alive() for process in self._processes)
 
-    def _lost(self, number: int) -> None:
-        """Every worker has ended and item number never came: one was killed (by the
-        system, short of memory) or could not send it."""
+    def _lost(self) -> NoReturn:
+        """A worker was killed (by the system, short of memory) before it sent an item's
+        result (every worker has ended and the result never came), or while it held the
+        claims' lock."""
         codes = sorted({p.exitcode for p in self._processes if p.exitcode})
         said = f" (exit code {', '.join(map(str, codes))})" if codes else ""
         raise BuildError(
@@ -175,9 +182,11 @@ class _Workers:
 
     def stop(self) -> None:
         """End the workers: at once if work is left (the build failed or was stopped)."""
-        with self._lock:
-            left = self._range[0] < self._range[1]
+        held = self._lock.acquire(timeout=_LOCK_S)
+        left = not held or self._range[0] < self._range[1]
+        if held:
             self._range[0] = self._range[1]
+            self._lock.release()
         for process in self._processes:
             if left:
                 process.terminate()
@@ -192,10 +201,15 @@ class _Workers:
 def _work(
     task: Callable[[Any], Any], items: Sequence[Any], lock: Any, claims: Any, results: Any
 ) -> None:
-    """A worker: claim the first item not claimed, send its result, until none is left. It
-    ignores Ctrl-C, which reaches every process of the terminal: the build stops it."""
+    """A worker: claim the first item not claimed, send its result, until none is left or
+    the build that started it is gone (killed). It ignores Ctrl-C, which reaches every
+    process of the terminal: the build stops it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    build = os.getppid()
     while True:
+        if os.getppid() != build:  # nobody reads the results: end without sending them
+            results.cancel_join_thread()
+            return
         with lock:
             number = claims[0]
             if number >= claims[1]:

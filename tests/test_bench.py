@@ -316,6 +316,60 @@ def test_a_workers_error_reaches_the_build_and_a_killed_worker_is_reported() -> 
     assert not multiprocessing.active_children()
 
 
+def test_workers_end_when_the_build_that_started_them_is_killed(tmp_path: Path) -> None:
+    """A build killed (SIGKILL) while its workers have items left: the workers take no
+    more and end, instead of rendering into a folder nobody will swap in (and waiting for
+    ever to send results nobody reads)."""
+    import time
+
+    script = f"""
+import os, signal, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from generator.parallel import shared_work
+
+def task(item):
+    time.sleep(0.05)
+    return "x" * 100_000  # more than a pipe holds: a result nobody reads blocks its sender
+
+with shared_work(task, list(range(200)), 2) as work:
+    results = work.results()
+    next(results)
+    print(os.getpid(), flush=True)
+    time.sleep(0.3)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+    if not Path("/proc/self/stat").is_file():
+        pytest.skip("needs /proc to find the workers")
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True
+    ) as child:
+        assert child.stdout is not None
+        build = int(child.stdout.readline())
+        child.wait(timeout=60)
+    assert child.returncode == -9
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _orphans_of(build):
+        time.sleep(0.05)
+    assert not _orphans_of(build), "a worker outlived the build that started it"
+
+
+def _orphans_of(build: int) -> list[int]:
+    """Live processes of the process group of build (started in a session of its own: its
+    workers are the only others in it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == build:
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, group = fields[0], int(fields[2])
+        if group == build and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 def test_extraction_benchmark_runs_on_a_few_pages(tmp_path: Path) -> None:
     """bench/extraction.py on six of the shared benchmark's pages, cross-validated over
     two folds: every mode is scored, and the JSON holds the dev and the CV figures."""

@@ -55,6 +55,12 @@ def writing_open(file, mode="r", *args, **kwargs):
         step()
     return real_open(file, mode, *args, **kwargs)
 builtins.open = writing_open
+real_os_open = os.open
+def writing_os_open(path, flags, *args, **kwargs):
+    if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+        step()
+    return real_os_open(path, flags, *args, **kwargs)
+os.open = writing_os_open
 generator.build(Path(sys.argv[1]), jobs=int(sys.argv[3]))
 print(json.dumps([count[0], swap_step[0]]))
 """
