@@ -6,7 +6,6 @@ import json
 import shutil
 import string
 from pathlib import Path
-from typing import IO, Any
 from urllib.parse import urljoin
 
 import pytest
@@ -241,15 +240,16 @@ def test_interrupted_build_keeps_previous_output(
     build(project, out)
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
     calls = {"n": 0}
+    write_file = output._write_file
 
-    def interrupting(file: str, mode: str = "r") -> IO[Any]:
-        """The output module's open(): Ctrl-C arrives while the fifth file is written."""
+    def interrupting(target: str, data: bytes) -> None:
+        """The output module's file writer: Ctrl-C arrives while the fifth file is written."""
         calls["n"] += 1
         if calls["n"] == 5:
             raise KeyboardInterrupt
-        return open(file, mode)  # noqa: SIM115 - handed to the caller's with-block
+        write_file(target, data)
 
-    monkeypatch.setattr(output, "open", interrupting, raising=False)
+    monkeypatch.setattr(output, "_write_file", interrupting)
     (project / "content/pages/about.md").write_text(
         "---\ntitle: About\n---\n\nChanged.\n", encoding="utf-8"
     )
