@@ -141,7 +141,8 @@ class StagingFolder:
         try:
             os.mkdir(folder)
         except FileExistsError:
-            pass
+            if not os.path.isdir(folder):
+                raise
         self._made.add(folder)
 
     def write(self, path: str, data: bytes) -> None:

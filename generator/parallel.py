@@ -8,6 +8,7 @@ import os
 import pickle
 import queue
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, NoReturn, TypeVar
@@ -64,11 +65,12 @@ class SharedWork(Generic[T, R]):
     """[task(i) for i in items], started in forked workers from the first item on; this
     process joins in once it is free (help_one), from the last item back, taking those no
     worker has started. Results are taken in order (take), each with whether it was made
-    here; without workers, take does each item here, in order."""
+    here; without workers, take does each item here, in order. An item that fails raises
+    its error when it is taken, so the first failing item in order is the one reported."""
 
     def __init__(self, task: Callable[[T], R], items: Sequence[T], workers: _Workers | None):
         self.task, self.items, self.workers = task, items, workers
-        self.here: dict[int, R] = {}
+        self.here: dict[int, tuple[bool, Any]] = {}  # number -> (done, result or error)
 
     def help_one(self) -> bool:
         """Do here the last item no worker has started; False when there is none (or no
@@ -76,7 +78,10 @@ class SharedWork(Generic[T, R]):
         number = self.workers.claim_last() if self.workers else None
         if number is None:
             return False
-        self.here[number] = self.task(self.items[number])
+        try:
+            self.here[number] = (True, self.task(self.items[number]))
+        except Exception as err:
+            self.here[number] = (False, err)
         return True
 
     def ready(self, number: int) -> bool:
@@ -87,7 +92,10 @@ class SharedWork(Generic[T, R]):
         """Item number's result (waiting for its worker if need be), and whether it was
         made in this process."""
         if number in self.here:
-            return self.here.pop(number), True
+            done, value = self.here.pop(number)
+            if not done:
+                raise value
+            return value, True
         if not self.workers:
             return self.task(self.items[number]), True
         return self.workers.result(number), False
@@ -103,9 +111,11 @@ class SharedWork(Generic[T, R]):
 
 class _Workers:
     """Forked processes that claim items from the front of a shared range and send their
-    results back; this process claims from its end. Nothing runs in this process between
-    claims: a thread feeding the workers (as a process pool has) waited for this process's
-    interpreter lock while it rendered, and left the workers idle a third of the time."""
+    results back, each through a pipe of its own; this process claims from the end.
+    Nothing runs in this process between claims: a thread feeding the workers (as a
+    process pool has) waited for this process's interpreter lock while it rendered, and
+    left the workers idle a third of the time. A worker holds the only writing end of its
+    pipe, so its end (or death, even halfway through a result) is seen as the pipe's end."""
 
     def __init__(self, task: Callable[[Any], Any], items: Sequence[Any], count: int):
         import multiprocessing
@@ -113,16 +123,27 @@ class _Workers:
         context = multiprocessing.get_context("fork")
         self._lock = context.Lock()
         self._range = context.RawArray("q", [0, len(items)])  # [first, end) not claimed
-        self._queue: Any = context.Queue()
-        self._received: dict[int, Any] = {}
-        self._processes = [
-            context.Process(
-                target=_work, args=(task, items, self._lock, self._range, self._queue), daemon=True
-            )
-            for _ in range(count)
-        ]
-        for process in self._processes:
-            process.start()
+        self._received: dict[int, tuple[bool, Any]] = {}
+        self._accounted = 0  # items received from workers or claimed here
+        self._total = len(items)
+        self._readers: dict[Any, Any] = {}  # open pipe -> its worker
+        self._processes: list[Any] = []
+        build = os.getpid()
+        try:
+            for _ in range(count):
+                reader, writer = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_work,
+                    args=(task, items, self._lock, self._range, reader, writer, build),
+                    daemon=True,
+                )
+                process.start()
+                writer.close()
+                self._readers[reader] = process
+                self._processes.append(process)
+        except BaseException:
+            self.stop()
+            raise
 
     def claim_last(self) -> int | None:
         if not self._lock.acquire(timeout=_LOCK_S):
@@ -132,41 +153,55 @@ class _Workers:
             if first >= end:
                 return None
             self._range[1] = end - 1
+            self._accounted += 1
             return end - 1
         finally:
             self._lock.release()
 
     def ready(self, number: int) -> bool:
-        while number not in self._received and self._receive(timeout=None):
-            pass
+        """Take in the results that have come; whether item number's is among them."""
+        from multiprocessing.connection import wait
+
+        while number not in self._received and self._readers:
+            arrived = wait(list(self._readers), 0)
+            if not arrived:
+                break
+            for reader in arrived:
+                self._read(reader)
         return number in self._received
 
     def result(self, number: int) -> Any:
+        """Item number's result, waiting for it; a worker's error is raised here."""
+        from multiprocessing.connection import wait
+
         while number not in self._received:
-            if not self._receive(timeout=_LOOK_S) and not self._alive():
+            if not self._readers:
                 self._lost()
+            for reader in wait(list(self._readers)):
+                self._read(reader)
         done, value = self._received.pop(number)
         if not done:
             raise value
         return value
 
-    def _receive(self, timeout: float | None) -> bool:
-        """Take in one result: waiting up to timeout for it, or (None) only if one is there."""
+    def _read(self, reader: Any) -> None:
+        """One result from a worker's pipe, or its end: a worker that ended otherwise
+        than by finishing its work (killed) lost the item it was doing."""
         try:
-            item = self._queue.get(timeout=timeout) if timeout else self._queue.get_nowait()
-        except queue.Empty:
-            return False
-        number, done, value = item
+            number, done, value = pickle.loads(reader.recv_bytes())
+        except (EOFError, OSError):  # OSError: the pipe ended halfway through a result
+            process = self._readers.pop(reader)
+            reader.close()
+            process.join()
+            if process.exitcode:
+                self._lost()
+            return
         self._received[number] = (done, value)
-        return True
-
-    def _alive(self) -> bool:
-        return any(process.is_alive() for process in self._processes)
+        self._accounted += 1
 
     def _lost(self) -> NoReturn:
-        """A worker was killed (by the system, short of memory) before it sent an item's
-        result (every worker has ended and the result never came), or while it held the
-        claims' lock."""
+        """A worker was killed (by the system, short of memory) before it sent its item's
+        result, or while it held the claims' lock."""
         codes = sorted({p.exitcode for p in self._processes if p.exitcode})
         said = f" (exit code {', '.join(map(str, codes))})" if codes else ""
         raise BuildError(
@@ -181,51 +216,96 @@ class _Workers:
         )
 
     def stop(self) -> None:
-        """End the workers: at once if work is left (the build failed or was stopped)."""
-        held = self._lock.acquire(timeout=_LOCK_S)
-        left = not held or self._range[0] < self._range[1]
-        if held:
+        """End the workers: at once unless every result came (the build failed or was
+        stopped: a worker may be waiting to send a result nobody will read)."""
+        if self._lock.acquire(timeout=_LOCK_S):
             self._range[0] = self._range[1]
             self._lock.release()
+        finished = self._accounted == self._total
         for process in self._processes:
-            if left:
+            if not finished:
                 process.terminate()
-            # A worker whose results were not all taken waits to send them: it is ended.
             process.join(timeout=_LOOK_S)
             if process.is_alive():
                 process.terminate()
                 process.join()
-        self._queue.close()
+        for reader in self._readers:
+            reader.close()
+        self._readers.clear()
 
 
 def _work(
-    task: Callable[[Any], Any], items: Sequence[Any], lock: Any, claims: Any, results: Any
+    task: Callable[[Any], Any],
+    items: Sequence[Any],
+    lock: Any,
+    claims: Any,
+    reader: Any,
+    writer: Any,
+    build: int,
 ) -> None:
     """A worker: claim the first item not claimed, send its result, until none is left or
     the build that started it is gone (killed). It ignores Ctrl-C, which reaches every
     process of the terminal: the build stops it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    build = os.getppid()
-    while True:
-        if os.getppid() != build:  # nobody reads the results: end without sending them
-            results.cancel_join_thread()
-            return
-        with lock:
-            number = claims[0]
-            if number >= claims[1]:
-                return
-            claims[0] = number + 1
+    reader.close()
+    sender = _Sender(writer)
+    while (number := _claim_first(lock, claims, build)) is not None:
         try:
-            results.put((number, True, task(items[number])))
+            message = pickle.dumps((number, True, task(items[number])))
         except Exception as err:
-            results.put((number, False, _sendable(err)))
-            return
+            sender.send(pickle.dumps((number, False, _sendable(err))))
+            break
+        sender.send(message)
+    if os.getppid() == build:
+        sender.finish()  # else nobody reads: the process ends without sending the rest
+
+
+def _claim_first(lock: Any, claims: Any, build: int) -> int | None:
+    """The first item not claimed, or None when none is left or the build is gone."""
+    while not lock.acquire(timeout=_LOOK_S):
+        if os.getppid() != build:
+            return None
+    try:
+        number = claims[0]
+        if number >= claims[1] or os.getppid() != build:
+            return None
+        claims[0] = number + 1
+        return int(number)
+    finally:
+        lock.release()
+
+
+class _Sender:
+    """Sends a worker's results from a thread of its own, so that the worker goes on to
+    its next item while this process, busy with its own pages, has not read them yet."""
+
+    def __init__(self, writer: Any):
+        self._writer = writer
+        self._messages: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def send(self, message: bytes) -> None:
+        self._messages.put(message)
+
+    def finish(self) -> None:
+        """Wait until every result is sent."""
+        self._messages.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (message := self._messages.get()) is not None:
+            try:
+                self._writer.send_bytes(message)
+            except OSError:  # the build is gone
+                return
 
 
 def _sendable(err: Exception) -> Exception:
-    """err, or a RuntimeError that says what it was if it cannot be pickled."""
+    """err, or a RuntimeError that says what it was if it cannot be sent (pickled and
+    read back)."""
     try:
-        pickle.dumps(err)
+        pickle.loads(pickle.dumps(err))
     except Exception:
         return RuntimeError(f"{type(err).__name__}: {err}")
     return err

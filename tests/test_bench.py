@@ -278,42 +278,68 @@ def test_shared_work_is_taken_from_the_end_by_the_process_that_helps() -> None:
     assert here and there and min(here) > max(there), (here, there)
 
 
-def test_a_workers_error_reaches_the_build_and_a_killed_worker_is_reported() -> None:
-    """An exception raised in a worker is raised where its result is taken; a worker
-    killed mid-item (as the system kills a process when memory runs out) gives a build
-    error that says so, instead of waiting for ever; either way no worker is left."""
-    import multiprocessing
-    import os
-    import signal
-    import time
+# Each case of the test below, in a process of its own (a hang fails the test, not the
+# suite): what shared_work raised, and whether any worker was left.
+WORKER_FAULTS = """
+import multiprocessing, os, signal, sys, threading, time
+sys.path.insert(0, {root!r})
+from generator.parallel import shared_work
 
-    from generator.models import BuildError
-    from generator.parallel import shared_work
+main = os.getpid()
 
-    main = os.getpid()
+class TwoArguments(Exception):
+    def __init__(self, path, reason):
+        super().__init__(f"{{path}}: {{reason}}")
 
-    def failing(item: int) -> int:
-        time.sleep(0.02)
-        if os.getpid() != main and item == 0:
-            raise ValueError("bad item 0")
-        return item
+def task(item):
+    time.sleep(0.01)
+    if os.getpid() != main and item == 3:
+        case = sys.argv[1]
+        if case == "error":
+            raise ValueError("bad item 3")
+        if case == "unreadable error":
+            raise TwoArguments("seeds/x.html", "bad markup")
+        if case == "unsendable result":
+            return threading.Lock()
+        time.sleep(0.3)  # the results before it are on their way, halfway through the pipe
+        os.kill(os.getpid(), signal.SIGKILL)
+    return "x" * 200_000  # more than a pipe holds
 
-    with pytest.raises(ValueError, match="bad item 0"):
-        with shared_work(failing, list(range(10)), 2) as work:
-            list(work.results())
+try:
+    with shared_work(task, list(range(60)), 2) as work:
+        time.sleep(0.5)  # this process renders its other pages first
+        list(work.results())
+    print("no error")
+except Exception as err:
+    print(type(err).__name__, str(err))
+print("left", len(multiprocessing.active_children()))
+"""
 
-    def killed(item: int) -> int:
-        time.sleep(0.02)
-        if os.getpid() != main and item == 0:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return item
 
-    with pytest.raises(BuildError) as raised:
-        with shared_work(killed, list(range(10)), 2) as work:
-            list(work.results())
-    assert "a worker process ended before finishing its work" in str(raised.value.problems[0])
-    assert "-9" in str(raised.value.problems[0])
-    assert not multiprocessing.active_children()
+@pytest.mark.parametrize(
+    ("case", "said"),
+    [
+        ("error", "ValueError bad item 3"),
+        ("unreadable error", "RuntimeError TwoArguments: seeds/x.html: bad markup"),
+        ("unsendable result", "TypeError cannot pickle '_thread.lock' object"),
+        ("killed", "BuildError build: error: a worker process ended before finishing its work"),
+    ],
+)
+def test_a_workers_fault_reaches_the_build_and_no_worker_is_left(case: str, said: str) -> None:
+    """An exception raised in a worker is raised where its result is taken (one that
+    cannot be read back, as a RuntimeError that says what it was; a result that cannot be
+    sent, as the error pickling it gave); a worker killed (as the system kills a process
+    short of memory) while its earlier results were still on their way gives a build error
+    that says so, with the exit code, instead of waiting for ever. No worker is left."""
+    script = WORKER_FAULTS.format(root=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-c", script, case], capture_output=True, text=True, timeout=60
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(said), done.stdout + done.stderr
+    if case == "killed":
+        assert "(exit code -9)" in lines[0]
+    assert lines[-1] == "left 0"
 
 
 def test_workers_end_when_the_build_that_started_them_is_killed(tmp_path: Path) -> None:
