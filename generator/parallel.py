@@ -127,7 +127,8 @@ class _Workers:
         self._accounted = 0  # items received from workers or claimed here
         self._total = len(items)
         self._readers: dict[Any, Any] = {}  # open pipe -> its worker
-        self._processes: list[Any] = []
+        self._processes: list[Any] = []  # the workers not seen to end yet
+        self._codes: list[int] = []  # the exit codes of those that ended
         build = os.getpid()
         try:
             for _ in range(count):
@@ -185,24 +186,35 @@ class _Workers:
         return value
 
     def _read(self, reader: Any) -> None:
-        """One result from a worker's pipe, or its end: a worker that ended otherwise
-        than by finishing its work (killed) lost the item it was doing."""
+        """One result from a worker's pipe (see _message), or the pipe's end."""
         try:
-            number, done, value = pickle.loads(reader.recv_bytes())
+            message = reader.recv_bytes()
         except (EOFError, OSError):  # OSError: the pipe ended halfway through a result
-            process = self._readers.pop(reader)
-            reader.close()
-            process.join()
-            if process.exitcode:
-                self._lost()
+            self._ended(reader)
             return
-        self._received[number] = (done, value)
+        number = int.from_bytes(message[:8], "little")
+        try:
+            self._received[number] = pickle.loads(message[8:])
+        except Exception as err:
+            self._received[number] = (False, RuntimeError(f"a result could not be read: {err}"))
         self._accounted += 1
+
+    def _ended(self, reader: Any) -> None:
+        """A worker's pipe has ended: the worker has. One that ended otherwise than by
+        finishing its work (killed) lost the item it was doing."""
+        process = self._readers.pop(reader)
+        reader.close()
+        process.join()
+        self._codes.append(process.exitcode)
+        self._processes.remove(process)
+        process.close()
+        if self._codes[-1]:
+            self._lost()
 
     def _lost(self) -> NoReturn:
         """A worker was killed (by the system, short of memory) before it sent its item's
         result, or while it held the claims' lock."""
-        codes = sorted({p.exitcode for p in self._processes if p.exitcode})
+        codes = sorted({code for code in self._codes if code})
         said = f" (exit code {', '.join(map(str, codes))})" if codes else ""
         raise BuildError(
             [
@@ -218,9 +230,6 @@ class _Workers:
     def stop(self) -> None:
         """End the workers: at once unless every result came (the build failed or was
         stopped: a worker may be waiting to send a result nobody will read)."""
-        if self._lock.acquire(timeout=_LOCK_S):
-            self._range[0] = self._range[1]
-            self._lock.release()
         finished = self._accounted == self._total
         for process in self._processes:
             if not finished:
@@ -229,6 +238,8 @@ class _Workers:
             if process.is_alive():
                 process.terminate()
                 process.join()
+            process.close()
+        self._processes.clear()
         for reader in self._readers:
             reader.close()
         self._readers.clear()
@@ -251,13 +262,19 @@ def _work(
     sender = _Sender(writer)
     while (number := _claim_first(lock, claims, build)) is not None:
         try:
-            message = pickle.dumps((number, True, task(items[number])))
+            message = _message(number, True, task(items[number]))
         except Exception as err:
-            sender.send(pickle.dumps((number, False, _sendable(err))))
+            sender.send(_message(number, False, _sendable(err)))
             break
         sender.send(message)
     if os.getppid() == build:
         sender.finish()  # else nobody reads: the process ends without sending the rest
+
+
+def _message(number: int, done: bool, value: Any) -> bytes:
+    """A result as a worker sends it: the item's number, then (done, its result or error)
+    pickled, so that a result that cannot be read back is still that item's."""
+    return number.to_bytes(8, "little") + pickle.dumps((done, value))
 
 
 def _claim_first(lock: Any, claims: Any, build: int) -> int | None:
@@ -332,7 +349,7 @@ def shared_work(
     gc.freeze()
     workers = None
     try:
-        workers = _Workers(task, items, jobs - 1)
+        workers = _Workers(task, items, min(jobs - 1, len(items)))
         yield SharedWork(task, items, workers)
     finally:
         if workers:

@@ -291,6 +291,13 @@ class TwoArguments(Exception):
     def __init__(self, path, reason):
         super().__init__(f"{{path}}: {{reason}}")
 
+def refuse():
+    raise FileNotFoundError(2, "template gone")
+
+class Unreadable:  # pickled in the worker; reading it back raises
+    def __reduce__(self):
+        return (refuse, ())
+
 def task(item):
     time.sleep(0.01)
     if os.getpid() != main and item == 3:
@@ -301,6 +308,8 @@ def task(item):
             raise TwoArguments("seeds/x.html", "bad markup")
         if case == "unsendable result":
             return threading.Lock()
+        if case == "unreadable result":
+            return Unreadable()
         time.sleep(0.3)  # the results before it are on their way, halfway through the pipe
         os.kill(os.getpid(), signal.SIGKILL)
     return "x" * 200_000  # more than a pipe holds
@@ -322,13 +331,15 @@ print("left", len(multiprocessing.active_children()))
         ("error", "ValueError bad item 3"),
         ("unreadable error", "RuntimeError TwoArguments: seeds/x.html: bad markup"),
         ("unsendable result", "TypeError cannot pickle '_thread.lock' object"),
+        ("unreadable result", "RuntimeError a result could not be read: [Errno 2] template gone"),
         ("killed", "BuildError build: error: a worker process ended before finishing its work"),
     ],
 )
 def test_a_workers_fault_reaches_the_build_and_no_worker_is_left(case: str, said: str) -> None:
     """An exception raised in a worker is raised where its result is taken (one that
     cannot be read back, as a RuntimeError that says what it was; a result that cannot be
-    sent, as the error pickling it gave); a worker killed (as the system kills a process
+    sent, as the error pickling it gave; one that cannot be read back, as a RuntimeError
+    saying why, in that item's place); a worker killed (as the system kills a process
     short of memory) while its earlier results were still on their way gives a build error
     that says so, with the exit code, instead of waiting for ever. No worker is left."""
     script = WORKER_FAULTS.format(root=str(ROOT))
