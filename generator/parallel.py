@@ -20,7 +20,8 @@ R = TypeVar("R")
 
 # Below this many items, starting processes costs more than it saves.
 MIN_ITEMS_FOR_PROCESSES = 64
-# How long to wait for a worker's result before looking whether the worker is still alive.
+# How often a worker waiting for the claims' lock looks whether its build is still there,
+# and how long a worker that has sent everything is given to end.
 _LOOK_S = 0.5
 # The claims' lock is held for a few instructions: held this long, its holder was killed.
 _LOCK_S = 10.0
