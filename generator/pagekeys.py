@@ -185,11 +185,13 @@ class PageKeys:
             listing.shown(),
         )
 
-    def tag_shows(self, tag: Tag) -> tuple[Any, ...]:
-        """What tag.html shows of a tag: its name, topics and sources."""
+    def tag_shows(self, tag: Tag, as_links: bool = False) -> tuple[Any, ...]:
+        """What a page shows of a tag: its name, its topics (whole, or as PageLinks on the
+        tag's own pages) and its sources."""
+        digest = self.link_digest if as_links else self.page_digest
         return (
             tag.slug,
             tag.name,
-            [self.page_digest(t) for t in tag.topics],
+            [digest(t) for t in tag.topics],
             [self.source_digests[s.id] for s in tag.sources],
         )

@@ -265,17 +265,14 @@ def _tag_outputs(site: Site, context: RenderContext, keys: PageKeys) -> list[Out
         folder = tag.url_path[: -len("index.html")]
         for listing in paginate(tag.sources, context.settings.sources_per_page, folder):
             topics = tag.topics if listing.number == 1 else ()
+            shown = replace(tag, sources=listing.items, topics=topics)
+            # The tag as its page is given it: links stand in for its topics.
             links = tuple(PageLink.of(t) for t in topics)
-            # The tag as its page shows it: links stand in for its topics.
-            on_page = replace(tag, sources=listing.items, topics=links)  # type: ignore[arg-type]
+            on_page = replace(shown, topics=links)  # type: ignore[arg-type]
             dates = [s.date for s in listing.items] + _topic_dates(topics)
-            shown = (
-                tag.slug,
-                tag.name,
-                [keys.link_digest(t) for t in topics],
-                [keys.source_digests[s.id] for s in listing.items],
+            key = keys.keyed(
+                listing.path, "tag.html", (keys.tag_shows(shown, as_links=True), listing.shown())
             )
-            key = keys.keyed(listing.path, "tag.html", (shown, listing.shown()))
             outputs.append(Output(listing.path, "tag", key, (on_page, listing), newest(dates)))
     named = [(tag.slug, tag.name) for tag in site.tags]
     if site.timeline:
