@@ -91,15 +91,14 @@ class SharedWork(Generic[T, R]):
 
     def take(self, number: int) -> tuple[R, bool]:
         """Item number's result (waiting for its worker if need be), and whether it was
-        made in this process."""
-        if number in self.here:
-            done, value = self.here.pop(number)
-            if not done:
-                raise value
-            return value, True
+        made in this process; its error, raised, if it failed."""
         if not self.workers:
             return self.task(self.items[number]), True
-        return self.workers.result(number), False
+        here = number in self.here
+        done, value = self.here.pop(number) if here else self.workers.result(number)
+        if not done:
+            raise value
+        return value, here
 
     def results(self) -> Iterator[tuple[R, bool]]:
         """Each item's result, in order, this process doing the last ones no worker has
@@ -172,8 +171,8 @@ class _Workers:
                 self._read(reader)
         return number in self._received
 
-    def result(self, number: int) -> Any:
-        """Item number's result, waiting for it; a worker's error is raised here."""
+    def result(self, number: int) -> tuple[bool, Any]:
+        """Item number's (done, result or error), waiting for it."""
         from multiprocessing.connection import wait
 
         while number not in self._received:
@@ -181,10 +180,7 @@ class _Workers:
                 self._lost()
             for reader in wait(list(self._readers)):
                 self._read(reader)
-        done, value = self._received.pop(number)
-        if not done:
-            raise value
-        return value
+        return self._received.pop(number)
 
     def _read(self, reader: Any) -> None:
         """One result from a worker's pipe (see _message), or the pipe's end."""
