@@ -94,19 +94,26 @@ def shingles(text: str) -> Counter[tuple[str, ...]]:
     return Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
 
 
-def score(pairs: list[tuple[str, str]]) -> dict[str, float]:
-    """pairs of (truth, prediction) -> mean precision, mean recall, F1."""
-    precisions, recalls = [], []
-    for truth, prediction in pairs:
-        true, predicted = shingles(truth), shingles(prediction)
-        hits = sum((true & predicted).values())
-        if predicted:
-            precisions.append(hits / sum(predicted.values()))
-        if true:
-            recalls.append(hits / sum(true.values()))
+PageCounts = tuple[int, int, int]  # shingles found in both, in the prediction, in the truth
+
+
+def page_counts(truth: str, prediction: str) -> PageCounts:
+    true, predicted = shingles(truth), shingles(prediction)
+    return sum((true & predicted).values()), sum(predicted.values()), sum(true.values())
+
+
+def score_counts(counts: list[PageCounts]) -> dict[str, float]:
+    """Each page's counts -> mean precision, mean recall, F1."""
+    precisions = [hits / predicted for hits, predicted, _ in counts if predicted]
+    recalls = [hits / true for hits, _, true in counts if true]
     p = sum(precisions) / len(precisions) if precisions else 0.0
     r = sum(recalls) / len(recalls) if recalls else 0.0
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def score(pairs: list[tuple[str, str]]) -> dict[str, float]:
+    """pairs of (truth, prediction) -> mean precision, mean recall, F1."""
+    return score_counts([page_counts(truth, prediction) for truth, prediction in pairs])
 
 
 def page_text(html: str) -> str:
@@ -169,6 +176,8 @@ def has_readability() -> bool:
 
 # The guard shares the folds choose from, the most protective first (a tie keeps it).
 GUARD_SHARES = (0.35, 0.5, 0.65, 0.8, 1.0)
+# The shares of the default mode's words precision mode may lose, the most protective first.
+MODE_SHARES = (0.35, 0.5, 0.65, 0.8, 1.0)
 # Link lists: (share of words in links, longest block), or None for the rule off.
 LINK_LISTS = ((0.5, 20), (0.5, 40), (0.5, 80), (0.75, 20), (0.75, 40), (0.75, 80), None)
 OFF = CombineSettings(guard_share=1.0, embedded_posts=False, link_share=2.0)
@@ -176,8 +185,9 @@ OFF = CombineSettings(guard_share=1.0, embedded_posts=False, link_share=2.0)
 
 def settings_grid(guard_shares: tuple[float, ...] = GUARD_SHARES) -> list[CombineSettings]:
     return [
-        CombineSettings(guard, posts, *(links or (2.0, 0)))
+        CombineSettings(guard, posts, *(links or (2.0, 0)), mode_share=mode)
         for guard in guard_shares
+        for mode in MODE_SHARES
         for posts in (True, False)
         for links in LINK_LISTS
     ]
@@ -185,14 +195,15 @@ def settings_grid(guard_shares: tuple[float, ...] = GUARD_SHARES) -> list[Combin
 
 def describe(settings: CombineSettings) -> str:
     guard = "off" if settings.guard_share >= 1 else f"at {settings.guard_share:.0%} removed"
+    mode = "off" if settings.mode_share >= 1 else f"at {settings.mode_share:.0%} lost"
     links = (
         "off"
         if settings.link_share > 1
         else f"{settings.link_share:.0%} linked, <= {settings.link_max_words} words"
     )
     return (
-        f"guard {guard}, embedded posts {'kept' if settings.embedded_posts else 'off'}, "
-        f"link lists {links}"
+        f"guard {guard}, default mode {mode}, "
+        f"embedded posts {'kept' if settings.embedded_posts else 'off'}, link lists {links}"
     )
 
 
@@ -201,15 +212,18 @@ def cross_validate(
 ) -> tuple[dict[str, float], list[CombineSettings], CombineSettings]:
     """K-fold cross-validation of the combining rules' thresholds over grid; returns the
     mean scores over the folds, each fold's choice, and the choice on all pages."""
-    texts = [
-        [combine(reading, settings=settings).article.text for reading in readings]
+    counts = [
+        [
+            page_counts(truth, combine(reading, settings=settings).article.text)
+            for reading, truth in zip(readings, truths, strict=True)
+        ]
         for settings in grid
     ]
 
     def best(pages: list[int]) -> int:
         return max(
             range(len(grid)),
-            key=lambda g: (score([(truths[i], texts[g][i]) for i in pages])["f1"], -g),
+            key=lambda g: (score_counts([counts[g][i] for i in pages])["f1"], -g),
         )
 
     results, chosen = [], []
@@ -218,7 +232,7 @@ def cross_validate(
         train = [i for i in range(len(readings)) if i % folds != fold]
         choice = best(train)
         chosen.append(grid[choice])
-        results.append(score([(truths[i], texts[choice][i]) for i in test]))
+        results.append(score_counts([counts[choice][i] for i in test]))
     mean = {key: sum(r[key] for r in results) / folds for key in ("precision", "recall", "f1")}
     return mean, chosen, grid[best(list(range(len(readings))))]
 

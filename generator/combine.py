@@ -1,16 +1,18 @@
 """Rules that keep trafilatura's article whole, on pages nobody tuned the code on.
 
 trafilatura (in precision mode) gives the article's blocks; the tidy rules (extract.py)
-then cut page furniture. Three general rules, measured by cross-validation in
+then cut page furniture. Four general rules, measured by cross-validation in
 bench/extraction.py, work on what that keeps:
 
 - link lists: a short block (at most `link_max_words` words) of which `link_share` or more
   is link text is a list of related links or tags, not the article's prose;
-- the guard: when the link-list rule and the tidying together would remove more than
-  `guard_share` of the words trafilatura found, they are wrong about this page, and
-  trafilatura's blocks are kept; in the same way, when trafilatura's precision mode finds
-  nothing or loses more than that share of what its default mode finds, the default
-  mode's article is taken;
+- the guard: when the link-list rule and the line-pattern tidying together would remove
+  more than `guard_share` (a small share) of the words trafilatura found, they are wrong
+  about this page, and trafilatura's blocks are kept. A tail of teaser excerpts is cut
+  after the guard: its evidence is the contrast between the tail and the text above it
+  (extract.cut_teaser_tail), and it may rightly be most of what was found;
+- the default mode: when trafilatura's precision mode finds nothing or loses more than
+  `mode_share` of the words its default mode finds, the default mode's article is taken;
 - embedded posts (a `twitter-tweet` block quote) standing inside the article are part of
   it, as a reader sees it; trafilatura drops most of them.
 
@@ -39,10 +41,11 @@ class CombineSettings:
     """The rules' settings; the defaults are what bench/extraction.py's cross-validation
     chose on all 52 development pages (see the README's extraction table)."""
 
-    guard_share: float = 0.8
+    guard_share: float = 0.35
     embedded_posts: bool = True
     link_share: float = 0.5  # above 1: the link-list rule is off
     link_max_words: int = 40
+    mode_share: float = 0.65  # precision mode may lose this share of the default mode's words
 
 
 @dataclass(frozen=True)

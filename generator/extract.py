@@ -131,8 +131,8 @@ def _blocks(body: Any) -> list[Block]:
 def tidy(
     blocks: list[Block], title: str | None, rules: Rules, *, title_only: bool = False
 ) -> tuple[list[Block], list[str]]:
-    """General clean-up of extracted blocks; returns (kept, removed texts). With
-    title_only, only a repeat of the headline above the article goes."""
+    """General clean-up of extracted blocks by line patterns; returns (kept, removed
+    texts). With title_only, only a repeat of the headline above the article goes."""
     removed: list[str] = []
     if title and blocks and loose_form(blocks[0].text) == loose_form(title):
         removed.append(blocks.pop(0).text)
@@ -144,14 +144,6 @@ def tidy(
             removed.append(block.text)
         else:
             kept.append(block)
-    # A tail of truncated excerpts ("…") is a list of teasers for other articles.
-    ends = [bool(_ELLIPSIS_END.search(b.text)) and b.kind != "heading" for b in kept]
-    for index in range(1, len(kept)):
-        tail = ends[index:]
-        if ends[index] and sum(tail) >= 2 and 2 * sum(tail) >= len(tail):
-            removed += [b.text for b in kept[index:]]
-            kept = kept[:index]
-            break
     # From an end marker ("Tags", "Related articles") on, the rest is page furniture,
     # when what follows is short (as in the text cleaner).
     total = sum(len(b.text.split()) for b in kept)
@@ -165,6 +157,24 @@ def tidy(
                 break
         seen += words
     return kept, removed
+
+
+def cut_teaser_tail(blocks: list[Block]) -> tuple[list[Block], list[str]]:
+    """Cut a tail of truncated excerpts (a list of teasers for other articles): from a
+    block ending in an ellipsis on, when at least half of the tail (two or more blocks)
+    trails off so and fewer than half of the blocks before it do. The contrast is the
+    evidence: a writer whose own paragraphs trail off keeps them all."""
+    ends = [bool(_ELLIPSIS_END.search(b.text)) and b.kind != "heading" for b in blocks]
+    for index in range(1, len(blocks)):
+        tail = ends[index:]
+        if (
+            ends[index]
+            and sum(tail) >= 2
+            and 2 * sum(tail) >= len(tail)
+            and 2 * sum(ends[:index]) < index
+        ):
+            return blocks[:index], [b.text for b in blocks[index:]]
+    return blocks, []
 
 
 def extract_html(
@@ -226,12 +236,15 @@ def article_blocks(
     settings: CombineSettings,
 ) -> tuple[list[Block], list[str]]:
     """trafilatura's blocks without link lists and tidied (unless that would lose the
-    article), with the embedded posts; returns (kept, removed texts)."""
+    article), without a tail of teasers, with the embedded posts; returns (kept, removed
+    texts)."""
     kept, dropped = drop_link_lists(blocks, settings.link_share, settings.link_max_words)
     kept, removed = tidy(kept, title, rules)
     removed = dropped + removed
     if guarded(blocks, kept, settings.guard_share):
         kept, removed = tidy(list(blocks), title, rules, title_only=True)
+    kept, teasers = cut_teaser_tail(kept)
+    removed += teasers
     if settings.embedded_posts:
         kept = add_posts(kept, posts.posts, posts.page_text)
     return kept, removed
@@ -243,7 +256,7 @@ def combine(
     """The Extraction from a page's readings."""
     rules, settings = rules or default_rules(), settings or CombineSettings()
     document, blocks, html = reading.document, reading.blocks, reading.html
-    if document is None or guarded(list(reading.wide_blocks), list(blocks), settings.guard_share):
+    if document is None or guarded(list(reading.wide_blocks), list(blocks), settings.mode_share):
         # precision mode lost the article: trafilatura's default mode has it
         document, blocks = reading.wide_document, reading.wide_blocks
     if document is None:

@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from generator import build
 from generator.cleaning import clean_article, main_region
 from generator.extract import extract_html
+from generator.models import Block, Run
 
 from .conftest import BASE_URL, ROOT, edit, failing_build, run_cli
 from .test_hostile import scan_output
@@ -191,8 +192,8 @@ def page(body: str, title: str = "Harbour Notes") -> bytes:
 
 def trailing_off_article() -> bytes:
     """An article whose every paragraph trails off with an ellipsis, as a diarist's may:
-    the teaser rule (a tail of truncated excerpts is a list of other articles) alone
-    would keep only its first paragraph."""
+    a tail of truncated excerpts is a list of teasers only where the text before it
+    does not trail off so."""
     paragraphs = "".join(
         f"<p>On day {day} the ferry left the harbour late again, the harbour master said "
         f"nothing, the passengers waited on the quay in the rain for an hour and more, "
@@ -202,16 +203,50 @@ def trailing_off_article() -> bytes:
     return page(paragraphs)
 
 
-def test_guard_keeps_the_article_when_tidying_would_remove_most_of_it() -> None:
+def test_a_writer_whose_paragraphs_trail_off_keeps_them_all() -> None:
+    from generator.combine import CombineSettings
+    from generator.extract import cut_teaser_tail
+
+    for settings in (CombineSettings(), CombineSettings(guard_share=1.0)):
+        kept = extract_html(trailing_off_article(), settings=settings).article
+        assert [f"On day {day} " in kept.text for day in range(1, 9)] == [True] * 8
+    # the contrast decides: the same tail after paragraphs that end plainly is cut
+    trailing = [Block("paragraph", (Run(f"Day {n} …"),)) for n in range(4)]
+    plain = [Block("paragraph", (Run(f"Day {n}."),)) for n in range(3)]
+    assert cut_teaser_tail(trailing) == (trailing, [])
+    assert cut_teaser_tail(plain + trailing) == (plain, [f"Day {n} …" for n in range(4)])
+    # one trailing paragraph is no list
+    assert cut_teaser_tail(plain + trailing[:1]) == (plain + trailing[:1], [])
+
+
+def link_roundup() -> bytes:
+    """A round-up of short linked paragraphs: what the link-list rule takes for a list of
+    related links, though it is the article."""
+    items = "".join(
+        f"<p>The council published <a href='https://example.org/report-{n}'>its report on "
+        f"the north quay, part {n}</a> on Monday.</p>"
+        for n in range(1, 5)
+    )
+    intro = (
+        "<p>Four reports on the harbour came out this week; the council says the works on "
+        "the north quay will take two years and cost more than planned.</p><p>The harbour "
+        "master told the council that ferries would keep running while the quay is "
+        "rebuilt, though some would leave from the south pier.</p>"
+    )
+    return page(intro + items)
+
+
+def test_guard_keeps_the_article_when_the_rules_would_remove_much_of_it() -> None:
     from generator.combine import CombineSettings, guarded
 
-    kept = extract_html(trailing_off_article()).article
-    assert [f"On day {day} " in kept.text for day in range(1, 9)] == [True] * 8
-    unguarded = extract_html(trailing_off_article(), settings=CombineSettings(guard_share=1.0))
-    assert "On day 1 " in unguarded.article.text and "On day 2 " not in unguarded.article.text
-    # the guard compares words before and after tidying
-    blocks = list(kept.blocks)
-    assert guarded(blocks, blocks[:1], 0.8) and not guarded(blocks, blocks[:2], 0.8)
+    kept = extract_html(link_roundup()).article.text
+    assert [f"the north quay, part {n} " in kept for n in range(1, 5)] == [True] * 4
+    # the rule would remove about half of the words: not a small share
+    unguarded = extract_html(link_roundup(), settings=CombineSettings(guard_share=1.0))
+    assert "part 1 " not in unguarded.article.text and "Four reports" in unguarded.article.text
+    # the guard compares words before and after the rules
+    blocks = [Block("paragraph", (Run(f"word {n} " * 5),)) for n in range(4)]
+    assert guarded(blocks, blocks[:2], 0.35) and not guarded(blocks, blocks[:3], 0.35)
     assert not guarded(blocks, blocks, 0.0) and not guarded([], [], 0.5)
 
 
@@ -302,5 +337,5 @@ def test_default_mode_is_taken_when_precision_mode_finds_nothing() -> None:
     assert combine(lost).title == "Port Talks Resume After Long Pause"
     shrunk = replace(reading, blocks=reading.blocks[-1:])
     assert combine(shrunk).article.text == expected
-    off = combine(shrunk, settings=CombineSettings(guard_share=1.0)).article.text
+    off = combine(shrunk, settings=CombineSettings(mode_share=1.0)).article.text
     assert off == reading.blocks[-1].text
