@@ -11,8 +11,9 @@ bench/extraction.py, work on what that keeps:
   about this page, and trafilatura's blocks are kept. A tail of teaser excerpts is cut
   after the guard: its evidence is the contrast between the tail and the text above it
   (extract.cut_teaser_tail), and it may rightly be most of what was found;
-- the default mode: when trafilatura's precision mode finds nothing or loses more than
-  `mode_share` of the words its default mode finds, the default mode's article is taken;
+- the default mode: when trafilatura's precision mode finds nothing or lacks more than
+  `mode_share` of the text its default mode finds (its distinct word 4-shingles: a block
+  the default mode repeats is not text lost), the default mode's article is taken;
 - embedded posts (a `twitter-tweet` block quote) standing inside the article are part of
   it, as a reader sees it; trafilatura drops most of them.
 
@@ -45,7 +46,7 @@ class CombineSettings:
     embedded_posts: bool = True
     link_share: float = 0.5  # above 1: the link-list rule is off
     link_max_words: int = 40
-    mode_share: float = 0.65  # precision mode may lose this share of the default mode's words
+    mode_share: float = 0.5  # precision mode may lack this share of the default mode's text
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,13 @@ def drop_link_lists(
         else:
             kept.append(block)
     return kept, removed
+
+
+def lost_share(found: Sequence[Block], kept: Sequence[Block]) -> float:
+    """The share of found's distinct text (word 4-shingles) that kept lacks."""
+    had = set(shingles("\n".join(b.text for b in found)))
+    has = set(shingles("\n".join(b.text for b in kept)))
+    return len(had - has) / len(had) if had else 0.0
 
 
 def guarded(extracted: list[Block], kept: list[Block], share: float) -> bool:

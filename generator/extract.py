@@ -24,6 +24,7 @@ from .combine import (
     element_runs,
     embedded_posts,
     guarded,
+    lost_share,
 )
 from .models import Block, BlockKind, CleanedArticle, PartialDate, Run, RunStyle
 from .textnorm import clean_whitespace, loose_form
@@ -256,7 +257,7 @@ def combine(
     """The Extraction from a page's readings."""
     rules, settings = rules or default_rules(), settings or CombineSettings()
     document, blocks, html = reading.document, reading.blocks, reading.html
-    if document is None or guarded(list(reading.wide_blocks), list(blocks), settings.mode_share):
+    if document is None or lost_share(reading.wide_blocks, blocks) > settings.mode_share:
         # precision mode lost the article: trafilatura's default mode has it
         document, blocks = reading.wide_document, reading.wide_blocks
     if document is None:

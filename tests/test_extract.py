@@ -339,3 +339,24 @@ def test_default_mode_is_taken_when_precision_mode_finds_nothing() -> None:
     assert combine(shrunk).article.text == expected
     off = combine(shrunk, settings=CombineSettings(mode_share=1.0)).article.text
     assert off == reading.blocks[-1].text
+    # text the default mode repeats is not text lost: a block that holds the whole
+    # article again, as trafilatura's default mode gives on some pages
+    repeated = (Block("paragraph", (Run(" ".join(b.text for b in reading.blocks)),)),)
+    echoed = replace(reading, wide_blocks=repeated + reading.wide_blocks)
+    assert combine(echoed, settings=CombineSettings(mode_share=0.35)).article.text == expected
+
+
+def test_lost_share_counts_distinct_text() -> None:
+    from generator.combine import lost_share
+
+    def blocks(*texts: str) -> list[Block]:
+        return [Block("paragraph", (Run(text),)) for text in texts]
+
+    one = "the ferry left the harbour late again and the passengers waited on the quay"
+    two = "in the rain for an hour while the council said the works would end in spring"
+    assert lost_share(blocks(one, two), blocks(one, two)) == 0.0
+    # a block repeating the others adds only the shingles across its edge (3 of 30 here)
+    assert lost_share(blocks(one + " " + two, one, two), blocks(one, two)) == 0.1
+    # without two: its 13 shingles and the 3 across the edge, of 27
+    assert lost_share(blocks(one, two), blocks(one)) == 16 / 27
+    assert lost_share(blocks(one), []) == 1.0 and lost_share([], blocks(one)) == 0.0
