@@ -5,10 +5,11 @@ synthetic content.
 
 Prints median wall time and peak memory of: a cold full build, a no-change rebuild, a
 rebuild after editing one source, one after editing one topic, a cold full build
-without the search index, the same two edits rebuilt inside one process (as `build.py
-serve` rebuilds); and, when installed, Hugo's full build, Pagefind run over Hugo's output
-right after it (the pair a Hugo user who wants search runs), Hugo's rebuilds after the
-same two edits, and Pelican's full build and rebuild after the source edit. Then the
+without the search index and its rebuilds after the same two edits, the two edits rebuilt
+inside one process (as `build.py serve` rebuilds); and, when installed, Hugo's full
+build, Pagefind run over Hugo's output right after it (the pair a Hugo user who wants
+search runs), Hugo's rebuilds after the same two edits, each alone and followed by
+Pagefind, and Pelican's full build and rebuild after the source edit. Then the
 ratios, each against its target (met or not). Then the live edit loop: `build.py serve`
 and `hugo server --renderToDisk` each running, the seconds from writing an edited topic
 or source file to its page being complete on disk, medians over --live-edits edits of
@@ -232,8 +233,8 @@ def measure_in_process(site: Path, runs: int, jobs: int | None, edits: Edits) ->
 class BriefingRuns:
     """Briefing's measurements on one corpus, one round at a time: a cold full build, a
     no-change rebuild, a rebuild after editing one source and one after editing one topic;
-    and a cold build of a copy without the search index (what the comparison with Hugo
-    alone is made with)."""
+    and a cold build of a copy without the search index, then its rebuilds after the same
+    edits (what the comparisons with Hugo alone are made with)."""
 
     def __init__(self, site: Path, jobs: int | None):
         self.site = site
@@ -254,6 +255,12 @@ class BriefingRuns:
         shutil.copytree(site, self.bare, ignore=shutil.ignore_patterns("output", ".briefing-cache"))
         append_line(self.bare / "briefing.yaml", "\nsearch: false\n")
         self.bare_command = briefing_command(self.bare, jobs)
+        self.bare_edits = Edits(
+            {
+                name: (self.bare / path.relative_to(site), kind, sentence)
+                for name, (path, kind, sentence) in self.edits.edits.items()
+            }
+        )
 
     def round(self, number: int) -> dict[str, Sample]:
         site, command, env = self.site, self.command, self.env
@@ -266,6 +273,9 @@ class BriefingRuns:
         found["full_no_search"] = timed(self.bare_command, self.bare, env)
         if (self.bare / "output" / "pagefind").exists():
             raise SystemExit("the build without search wrote a search index")
+        for name in self.bare_edits:
+            self.bare_edits.apply(name, number)
+            found[f"{name}_no_search"] = timed(self.bare_command, self.bare, env)
         return found
 
 
@@ -280,7 +290,8 @@ class OtherRuns:
     """Another generator's measurements, a round at a time: its cold full build; right
     after it, when an indexer is given, Pagefind over that output (full_pagefind is the
     pair: the sum of their times, the larger of their memories); then, with the output in
-    place, its rebuild after each of its edits (what a writer waits for with it)."""
+    place, its rebuild after each of its edits (what a writer waits for with it), each
+    followed by Pagefind again when an indexer is given (it re-indexes the whole site)."""
 
     name: str
     site: Path
@@ -303,6 +314,11 @@ class OtherRuns:
         for name in self.edits:
             self.edits.apply(name, number)
             found[name] = timed(self.command, site)
+            if self.indexer:
+                index = timed(self.indexer, site)
+                found[f"{name}_pagefind"] = Sample(
+                    found[name].seconds + index.seconds, max(found[name].peak_mb, index.peak_mb)
+                )
         return found
 
 
@@ -577,11 +593,20 @@ def comparison_ratios(
     theirs: dict[str, list[dict[str, Sample]]],
     serving: dict[str, float],
 ) -> list[Ratio]:
-    """Ratios without a target, for comparison: Briefing with search against Hugo alone,
-    its source edit against Pelican's, and its rebuilds against its own full build."""
+    """Ratios without a target, for comparison: Briefing with search against Hugo alone;
+    its rebuilds like with like, with search against Hugo's followed by Pagefind and
+    without search against Hugo's alone; its source edit against Pelican's; and its
+    rebuilds against its own full build."""
     found = []
     if hugo := theirs.get("hugo"):
         found.append(Ratio("briefing full / hugo full", paired(ours, "full", hugo, "full")))
+        for kind in ("edit_source", "edit_topic"):
+            name = kind.replace("_", " ")
+            if f"{kind}_pagefind" in hugo[0]:
+                ratio = paired(ours, kind, hugo, f"{kind}_pagefind")
+                found.append(Ratio(f"{name} / (hugo {name} + pagefind)", ratio))
+            ratio = paired(ours, f"{kind}_no_search", hugo, kind)
+            found.append(Ratio(f"{name} no search / hugo {name}", ratio))
     if pelican := theirs.get("pelican"):
         ratio = paired(ours, "edit_source", pelican, "edit_source")
         found.append(Ratio("edit source / pelican edit source", ratio))
@@ -639,11 +664,11 @@ def live_ratios(live: dict[str, dict[str, list[float]]]) -> list[Ratio]:
 def print_ratios(ratios: list[Ratio]) -> None:
     """The ratio table: each ratio, its target and whether it is met."""
     print("ratios (each the median of one ratio per round; 'live' ones of medians):")
-    print(f"  {'ratio':<40}{'value':>7}  {'target':<8}result")
+    print(f"  {'ratio':<46}{'value':>7}  {'target':<8}result")
     for ratio in ratios:
         met = ratio.met()
         result = "for comparison" if met is None else ("met" if met else "NOT met")
-        print(f"  {ratio.label:<40}{ratio.value:>7.2f}  {ratio.target or '':<8}{result}")
+        print(f"  {ratio.label:<46}{ratio.value:>7.2f}  {ratio.target or '':<8}{result}")
 
 
 def live_note(args: argparse.Namespace, hugo: bool, measured: list[str]) -> str:
@@ -665,7 +690,7 @@ def print_live(live: dict[str, dict[str, list[float]]], note: str) -> None:
         for kind, times in kinds.items():
             spread = f"  ({len(times)} edits, {min(times):.3f}-{max(times):.3f})"
             print(
-                f"{name + ' live ' + kind + ' edit':<28}{statistics.median(times):>10.3f}{spread}"
+                f"{name + ' live ' + kind + ' edit':<34}{statistics.median(times):>10.3f}{spread}"
             )
     if note:
         print(note)
@@ -676,7 +701,15 @@ PELICAN_SETUP = (
 )
 # What each other tool measures, in the order of the table and of --json.
 OTHER_KINDS = {
-    "hugo": ("full", "pagefind", "full_pagefind", "edit_source", "edit_topic"),
+    "hugo": (
+        "full",
+        "pagefind",
+        "full_pagefind",
+        "edit_source",
+        "edit_topic",
+        "edit_source_pagefind",
+        "edit_topic_pagefind",
+    ),
     "pelican": ("full", "edit_source"),
 }
 
@@ -739,18 +772,18 @@ def print_measurements(
     startup: float,
 ) -> None:
     """The table of medians: Briefing's, then each other tool's that was measured."""
-    print(f"\n{'measurement':<28}{'median s':>10}{'peak MB':>10}")
+    print(f"\n{'measurement':<34}{'median s':>10}{'peak MB':>10}")
     rows = [(f"briefing {kind}", sample) for kind, sample in briefing.items()]
     for name, measured in others.items():
         for kind in OTHER_KINDS[name]:
-            label = kind.replace("full_pagefind", "full + pagefind").replace("_", " ")
+            label = kind.replace("_pagefind", " + pagefind").replace("_", " ")
             if kind in measured:
                 rows.append((f"{name} {label}", measured[kind]))
     for label, sample in rows:
-        print(f"{label:<28}{sample.seconds:>10.3f}{sample.peak_mb:>10.1f}")
+        print(f"{label:<34}{sample.seconds:>10.3f}{sample.peak_mb:>10.1f}")
     for name, seconds in serving.items():
-        print(f"{'briefing ' + name + ' (serve)':<28}{seconds:>10.3f}")
-    print(f"{'python + import generator':<28}{startup:>10.3f}")
+        print(f"{'briefing ' + name + ' (serve)':<34}{seconds:>10.3f}")
+    print(f"{'python + import generator':<34}{startup:>10.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -826,10 +859,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     results["not_measured"] = notes
     noop = briefing["noop"].seconds - startup
-    print(f"  {'noop - python start-up':<40}{noop:>7.3f}  s, target <= 0.2 s")
+    print(f"  {'noop - python start-up':<46}{noop:>7.3f}  s, target <= 0.2 s")
     for kind, times in live.get("briefing", {}).items():
         label = f"serve: {kind} edit to page"
-        print(f"  {label:<40}{statistics.median(times):>7.3f}  s, target <= 0.150 s")
+        print(f"  {label:<46}{statistics.median(times):>7.3f}  s, target <= 0.150 s")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")

@@ -56,6 +56,8 @@ def test_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
         "briefing_edit_source_s",
         "briefing_edit_topic_s",
         "briefing_full_no_search_s",
+        "briefing_edit_source_no_search_s",
+        "briefing_edit_topic_no_search_s",
         "briefing_serve_edit_source_s",
         "briefing_serve_edit_topic_s",
         "briefing_peak_mb",
@@ -128,6 +130,18 @@ def test_benchmark_measures_hugo_with_pagefind_and_pelican(tmp_path: Path) -> No
     assert pair == pytest.approx(data["briefing_full_s"] / hugo["full_pagefind"], rel=0.01)
     edit = ratios["edit topic / hugo edit topic"]["value"]
     assert edit == pytest.approx(data["briefing_edit_topic_s"] / hugo["edit_topic"], rel=0.01)
+    # rebuilds like with like: with search against Hugo's followed by Pagefind, without
+    # search against Hugo's alone (for comparison: the issue's targets are against Hugo's)
+    for kind in ("edit_source", "edit_topic"):
+        name = kind.replace("_", " ")
+        assert hugo[f"{kind}_pagefind"] > hugo[kind]
+        pair = ratios[f"{name} / (hugo {name} + pagefind)"]
+        assert pair["target"] is None
+        expected = data[f"briefing_{kind}_s"] / hugo[f"{kind}_pagefind"]
+        assert pair["value"] == pytest.approx(expected, rel=0.01)
+        bare = ratios[f"{name} no search / hugo {name}"]["value"]
+        expected = data[f"briefing_{kind}_no_search_s"] / hugo[kind]
+        assert bare == pytest.approx(expected, rel=0.01)
     if bench_run.pelican_binary():
         assert data["pelican_full_s"] > 0 and data["pelican_edit_source_s"] > 0
         ratio = ratios["pelican full / briefing full"]
@@ -142,13 +156,16 @@ def test_benchmark_measures_hugo_with_pagefind_and_pelican(tmp_path: Path) -> No
 
 @pytest.mark.skipif(shutil.which("hugo") is None, reason="hugo is not installed")
 def test_benchmark_edits_change_each_tools_pages(tmp_path: Path) -> None:
-    """The command-line edits land in the pages, Briefing's and Hugo's alike: the source
-    edit goes before the article's trailing furniture, where Briefing's cleaner keeps it
-    (an edit after it would change no page, and time a rebuild that renders nothing).
+    """The command-line edits land in the pages, Briefing's (with and without search) and
+    Hugo's alike: the source edit goes before the article's trailing furniture, where
+    Briefing's cleaner keeps it (an edit after it would change no page, and time a rebuild
+    that renders nothing).
     Round 0 is the command line's edit; Briefing's pages then show serve's, number 1."""
     run_bench(tmp_path, "--no-live", "--keep", str(tmp_path / "corpus"))
     briefing, hugo = tmp_path / "corpus/briefing/output", tmp_path / "corpus/hugo/public"
-    for out, number in ((briefing, 1), (hugo, 0)):
+    bare = tmp_path / "corpus/briefing-no-search/output"
+    assert not (bare / "pagefind").exists()
+    for out, number in ((briefing, 1), (hugo, 0), (bare, 0)):
         source = (out / "sources/src-00000/index.html").read_text(encoding="utf-8")
         assert f"An added closing sentence number {number} for the benchmark." in source, out
         topic = BeautifulSoup((out / "topics/topic-0000/index.html").read_bytes(), "html.parser")
