@@ -630,11 +630,11 @@ def _tags_note(item: Incoming, site_tags: tuple[str, ...], options: AddOptions) 
     if options.tags is not None:
         return "Tags: as given with --tags."
     own, found = _suggested_tags(item, site_tags)
-    parts = []
+    parts = []  # tags are listed with semicolons: a keyword may hold a comma ("Bevin, Matthew")
     if own:
-        parts.append(f"the page's own keywords ({', '.join(own)})")
+        parts.append(f"the page's own keywords ({'; '.join(own)})")
     if found:
-        parts.append(f"the site's tags that occur in the text ({', '.join(found)})")
+        parts.append(f"the site's tags that occur in the text ({'; '.join(found)})")
     return f"Tags: {' and '.join(parts)}." if parts else "Tags: none found."
 
 

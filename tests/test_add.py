@@ -332,11 +332,16 @@ def test_failed_write_removes_the_copied_seeds(
 def test_kind_and_tags_from_the_page_itself(project: Path, tmp_path: Path) -> None:
     page = ARTICLE.read_text(encoding="utf-8")
     page = page.replace('"@type": "NewsArticle"', '"@type": "OpinionNewsArticle"')
-    page = page.replace("<head>", '<head>\n<meta name="keywords" content="Port talks, china">')
+    page = page.replace(
+        "<head>",
+        '<head>\n<meta name="keywords" content="Port talks, china">'
+        '\n<meta property="article:tag" content="Harbours, Europe">',
+    )
     path = tmp_path / "opinion.html"
     path.write_text(page, encoding="utf-8")
     entry = dry_run_entry(project, str(path))
     assert entry["kind"] == "opinion"
-    assert entry["tags"] == ["Port talks", "China"], "the site's spelling of a tag it has"
+    assert entry["tags"] == ["Port talks", "China", "Harbours, Europe"], "the site's spelling"
     assert "its JSON-LD type OpinionNewsArticle" in str(entry["note"])
-    assert "the page's own keywords (Port talks, China)" in str(entry["note"])
+    note = " ".join(str(entry["note"]).split())
+    assert "the page's own keywords (Port talks; China; Harbours, Europe)" in note
