@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from .cleaning import CleanHints, Rules, clean_article, default_rules, matches_furniture
 from .combine import (
@@ -31,6 +32,8 @@ from .textnorm import clean_whitespace, loose_form
 from .urls import is_web_url
 
 HTML_SUFFIXES = (".html", ".htm")
+# Between a headline and the site's name in a page's title: "Headline | Site", "- Site".
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-\u2013\u2014\u00b7\u2022\u00bb]|::)\s+")
 _ELLIPSIS_END = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
 _BLOCK_TAGS: dict[str, BlockKind] = {
     "p": "paragraph",
@@ -88,6 +91,34 @@ def _language(html: str, found: str | None) -> str | None:
         r"<html\b[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)?)", html, re.IGNORECASE
     )
     return match.group(1) if match else None
+
+
+def headline(title: str | None, outlet: str | None, url: str | None) -> str | None:
+    """A page's title without the site's name it often ends with ("Best tech gadgets of
+    2019 | ZDNet", "Headline - Site - its motto"): from the separator before the last or
+    the one before it, when the part after it names the outlet or the page's domain."""
+    separators = list(_TITLE_SEPARATOR.finditer(title or ""))
+    if not title or not separators:
+        return title
+    host = (urlsplit(url).hostname or "") if url else ""
+    names = [_name_key(outlet or ""), _name_key(host.removeprefix("www.").split(".")[0])]
+    ends = [m.start() for m in separators[1:]] + [len(title)]
+    for separator, end in list(zip(separators, ends, strict=True))[-2:][::-1]:
+        part, head = title[separator.end() : end], title[: separator.start()].strip()
+        if head and any(_same_name(_name_key(part), name) for name in names):
+            return head
+    return title
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"\W+|_", "", name.casefold())
+
+
+def _same_name(one: str, other: str) -> bool:
+    """Whether two name keys name the same site: equal, or one the start of the other and
+    at least half of it ("Inexhibit" for "Inexhibit magazine")."""
+    short, long = sorted((one, other), key=len)
+    return len(short) >= 4 and long.startswith(short) and 2 * len(short) >= len(long)
 
 
 def _runs(element: Any) -> tuple[Run, ...]:
@@ -265,12 +296,13 @@ def combine(
         return Extraction(
             None, None, None, None, None, language, CleanedArticle(None, (), page_language=language)
         )
+    outlet = clean_whitespace(document.sitename).strip() if document.sitename else None
+    url = document.url if document.url and is_web_url(document.url) else None
     title = clean_whitespace(document.title).strip() if document.title else None
+    title = headline(title, outlet, url)
     kept, removed = article_blocks(list(blocks), title, reading.posts, rules, settings)
     author = clean_whitespace(document.author).strip() if document.author else None
     date = _date(document.date)
-    outlet = clean_whitespace(document.sitename).strip() if document.sitename else None
-    url = document.url if document.url and is_web_url(document.url) else None
     language = _language(html, document.language)
     article = CleanedArticle(
         title=title,

@@ -360,3 +360,33 @@ def test_lost_share_counts_distinct_text() -> None:
     # without two: its 13 shingles and the 3 across the edge, of 27
     assert lost_share(blocks(one, two), blocks(one)) == 16 / 27
     assert lost_share(blocks(one), []) == 1.0 and lost_share([], blocks(one)) == 0.0
+
+
+def test_headline_leaves_out_the_sites_name_the_title_ends_with() -> None:
+    from generator.extract import headline
+
+    assert headline("Best gadgets of 2019 | ZDNet", "ZDNet", None) == "Best gadgets of 2019"
+    assert headline("Port talks – Inexhibit", "Inexhibit magazine", None) == "Port talks"
+    # the site named by the page's domain, and a motto after the name
+    site = "https://www.portgazette.example/news/1"
+    assert headline("Port talks - Port Gazette", None, site) == "Port talks"
+    assert headline("Port talks - Port Gazette - news since 1851", "x", site) == "Port talks"
+    # a title whose last part is not the site's name stays whole
+    kept = ("Milan Design Week | Light for FLOS", "Talks - The", "Port Gazette", "| Port Gazette")
+    assert [headline(t, "The Port Gazette", site) for t in kept] == list(kept)
+    assert headline(None, "ZDNet", None) is None
+
+
+def test_the_headline_repeated_above_the_article_goes_though_the_title_names_the_site() -> None:
+    html = page(
+        "<p>Negotiators for the port authority met again on Monday after a pause of three "
+        "months, the council said, and the talks will go on next week.</p>"
+    ).replace(b"<title>Harbour Notes</title>", b"<title>Harbour Notes | The Port Gazette</title>")
+    html = html.replace(
+        b"<head>",
+        b'<head><meta property="og:site_name" content="The Port Gazette">'
+        b'<meta property="og:title" content="Harbour Notes | The Port Gazette">',
+    )
+    found = extract_html(html)
+    assert (found.title, found.outlet) == ("Harbour Notes", "The Port Gazette")
+    assert found.article.text.startswith("Negotiators for the port authority")
