@@ -98,6 +98,8 @@ PageCounts = tuple[int, int, int]  # shingles found in both, in the prediction, 
 
 
 def page_counts(truth: str, prediction: str) -> PageCounts:
+    """What one page adds to the scores (kept per page: the cross-validation scores the
+    same pages under many settings and folds)."""
     true, predicted = shingles(truth), shingles(prediction)
     return sum((true & predicted).values()), sum(predicted.values()), sum(true.values())
 
@@ -176,11 +178,11 @@ def has_readability() -> bool:
 
 # The guard shares the folds choose from, the most protective first (a tie keeps it).
 GUARD_SHARES = (0.35, 0.5, 0.65, 0.8, 1.0)
-# The shares of the default mode's words precision mode may lose, the most protective first.
+# The shares of the default mode's text precision mode may lack, the most protective first.
 MODE_SHARES = (0.35, 0.5, 0.65, 0.8, 1.0)
 # Link lists: (share of words in links, longest block), or None for the rule off.
 LINK_LISTS = ((0.5, 20), (0.5, 40), (0.5, 80), (0.75, 20), (0.75, 40), (0.75, 80), None)
-OFF = CombineSettings(guard_share=1.0, embedded_posts=False, link_share=2.0)
+OFF = CombineSettings(guard_share=1.0, embedded_posts=False, link_share=2.0, mode_share=1.0)
 
 
 def settings_grid(guard_shares: tuple[float, ...] = GUARD_SHARES) -> list[CombineSettings]:

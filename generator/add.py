@@ -585,7 +585,8 @@ def _note(item: Incoming, url: str | None, site_tags: tuple[str, ...], options: 
         if known:
             sentences.append(
                 f"{_names(known)}: what the page says about itself (its meta tags, JSON-LD, "
-                "title and html lang), as trafilatura reads them."
+                "title and html lang), as trafilatura reads them; a site's name at the end "
+                "of the title is left out."
             )
     else:
         values = {
@@ -630,7 +631,8 @@ def _tags_note(item: Incoming, site_tags: tuple[str, ...], options: AddOptions) 
     if options.tags is not None:
         return "Tags: as given with --tags."
     own, found = _suggested_tags(item, site_tags)
-    parts = []  # tags are listed with semicolons: a keyword may hold a comma ("Bevin, Matthew")
+    parts = []
+    # listed with semicolons: a tag may hold a comma (NYT's article:tag "Bevin, Matthew")
     if own:
         parts.append(f"the page's own keywords ({'; '.join(own)})")
     if found:

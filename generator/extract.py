@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +34,8 @@ from .urls import is_web_url
 
 HTML_SUFFIXES = (".html", ".htm")
 # Between a headline and the site's name in a page's title: "Headline | Site", "- Site".
-_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-\u2013\u2014\u00b7\u2022\u00bb]|::)\s+")
+_TITLE_SEPARATOR = re.compile(r" (?:[|\-\u2013\u2014\u00b7\u2022\u00bb]|::) ")
+_HOST_NAME = re.compile(r"[^\W_][\w-]*(\.[\w-]+)*\.[a-z]{2,}")  # "Snopes.com"
 _ELLIPSIS_END = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
 _BLOCK_TAGS: dict[str, BlockKind] = {
     "p": "paragraph",
@@ -95,30 +97,63 @@ def _language(html: str, found: str | None) -> str | None:
 
 def headline(title: str | None, outlet: str | None, url: str | None) -> str | None:
     """A page's title without the site's name it often ends with ("Best tech gadgets of
-    2019 | ZDNet", "Headline - Site - its motto"): from the separator before the last or
-    the one before it, when the part after it names the outlet or the page's domain."""
-    separators = list(_TITLE_SEPARATOR.finditer(title or ""))
-    if not title or not separators:
+    2019 | ZDNet", "Headline - Site - its motto"): the last part, or the one before it
+    when the motto after it is shorter than the headline, goes when it names the outlet
+    or the page's domain, or when it and what follows are the outlet's whole name."""
+    if not title:
         return title
-    host = (urlsplit(url).hostname or "") if url else ""
-    names = [_name_key(outlet or ""), _name_key(host.removeprefix("www.").split(".")[0])]
-    ends = [m.start() for m in separators[1:]] + [len(title)]
-    for separator, end in list(zip(separators, ends, strict=True))[-2:][::-1]:
-        part, head = title[separator.end() : end], title[: separator.start()].strip()
-        if head and any(_same_name(_name_key(part), name) for name in names):
+    title = " ".join(title.split())
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    starts = [0] + [m.end() for m in separators]
+    ends = [m.start() for m in separators] + [len(title)]
+    parts = [title[a:b] for a, b in zip(starts, ends, strict=True)]
+    names = _site_names(outlet, url, parts)
+    for index in range(len(parts) - 1, max(0, len(parts) - 3), -1):
+        head, rest = title[: ends[index - 1]].strip(), title[starts[index] :]
+        if not head:
+            continue
+        if _name_key(rest) == names[0]:  # the outlet's whole name, a motto and all
+            return head
+        motto = " ".join(parts[index + 1 :])
+        if len(motto) < len(head) and _names_site(parts[index], *names):
             return head
     return title
 
 
+def _site_names(outlet: str | None, url: str | None, parts: list[str]) -> tuple[str, list[str]]:
+    """The outlet's name key, and the keys of the page's domain (its labels but the first
+    of a subdomain's and the last, and the whole host). An outlet with a dot that is one
+    of the title's parts is trafilatura's guess from the title itself, no evidence."""
+    outlet_key = _name_key(outlet or "")
+    if outlet and "." in outlet and outlet_key in map(_name_key, parts):
+        outlet_key = ""
+    try:
+        host = (urlsplit(url).hostname or "") if url else ""
+    except ValueError:  # a malformed address names no site
+        host = ""
+    host = host.removeprefix("www.")
+    labels = host.split(".")
+    domain = labels[1:-1] if len(labels) > 2 else labels[:-1]
+    return outlet_key, [_name_key(label) for label in domain] + [_name_key(host)]
+
+
 def _name_key(name: str) -> str:
-    return re.sub(r"\W+|_", "", name.casefold())
+    """A name as compared with another: letters and digits only, case and width folded."""
+    return re.sub(r"\W+|_", "", unicodedata.normalize("NFKC", name).casefold())
 
 
-def _same_name(one: str, other: str) -> bool:
-    """Whether two name keys name the same site: equal, or one the start of the other and
-    at least half of it ("Inexhibit" for "Inexhibit magazine")."""
-    short, long = sorted((one, other), key=len)
-    return len(short) >= 4 and long.startswith(short) and 2 * len(short) >= len(long)
+def _names_site(part: str, outlet: str, domain: list[str]) -> bool:
+    """Whether a title's part names the site: it is shaped like a host name
+    ("Snopes.com"), or is the outlet's name or its start ("Inexhibit" for "Inexhibit
+    magazine", at least half of it), or a name of the page's domain (keys compared)."""
+    if _HOST_NAME.fullmatch(part):
+        return True
+    key = _name_key(part)
+    if len(key) < 4:
+        return False
+    if outlet and outlet.startswith(key) and 2 * len(key) >= len(outlet):
+        return True
+    return key in domain
 
 
 def _runs(element: Any) -> tuple[Run, ...]:
@@ -160,16 +195,16 @@ def _blocks(body: Any) -> list[Block]:
     return blocks
 
 
-def tidy(
-    blocks: list[Block], title: str | None, rules: Rules, *, title_only: bool = False
-) -> tuple[list[Block], list[str]]:
-    """General clean-up of extracted blocks by line patterns; returns (kept, removed
-    texts). With title_only, only a repeat of the headline above the article goes."""
-    removed: list[str] = []
+def drop_repeated_headline(blocks: list[Block], title: str | None) -> tuple[list[Block], list[str]]:
+    """The blocks without a repeat of the headline above the article; (kept, removed)."""
     if title and blocks and loose_form(blocks[0].text) == loose_form(title):
-        removed.append(blocks.pop(0).text)
-    if title_only:
-        return blocks, removed
+        return blocks[1:], [blocks[0].text]
+    return blocks, []
+
+
+def tidy(blocks: list[Block], rules: Rules) -> tuple[list[Block], list[str]]:
+    """General clean-up of extracted blocks by line patterns; returns (kept, removed)."""
+    removed: list[str] = []
     kept = []
     for block in blocks:
         if matches_furniture(block.text, rules, blocks=False):
@@ -193,20 +228,50 @@ def tidy(
 
 def cut_teaser_tail(blocks: list[Block]) -> tuple[list[Block], list[str]]:
     """Cut a tail of truncated excerpts (a list of teasers for other articles): from a
-    block ending in an ellipsis on, when at least half of the tail (two or more blocks)
-    trails off so and fewer than half of the blocks before it do. The contrast is the
-    evidence: a writer whose own paragraphs trail off keeps them all."""
-    ends = [bool(_ELLIPSIS_END.search(b.text)) and b.kind != "heading" for b in blocks]
-    for index in range(1, len(blocks)):
-        tail = ends[index:]
+    paragraph ending in an ellipsis on, when at least half of the tail's paragraphs (two
+    or more) trail off so, fewer than half of the paragraphs above do, and the text above
+    is at least as long as an excerpt of the tail on average. The contrast is the evidence
+    (headings are neither): a writer whose own paragraphs trail off keeps them all, and a
+    short introduction is no article for a tail of teasers to follow."""
+    prose = [b.kind != "heading" for b in blocks]
+    trails = [p and bool(_ELLIPSIS_END.search(b.text)) for p, b in zip(prose, blocks, strict=True)]
+    words = [len(b.text.split()) for b in blocks]
+    # what follows each index: paragraphs, trailing ones, and the words of those
+    tail_prose, tail_trails, tail_trail_words = _suffix_sums(prose, trails, words)
+    above_prose = above_trails = above_words = 0
+    for index in range(len(blocks)):
         if (
-            ends[index]
-            and sum(tail) >= 2
-            and 2 * sum(tail) >= len(tail)
-            and 2 * sum(ends[:index]) < index
+            index
+            and trails[index]
+            and tail_trails[index] >= 2
+            and 2 * tail_trails[index] >= tail_prose[index]
+            and 2 * above_trails < above_prose
+            and above_words * tail_trails[index] >= tail_trail_words[index]
         ):
             return blocks[:index], [b.text for b in blocks[index:]]
+        above_prose += prose[index]
+        above_trails += trails[index]
+        above_words += words[index]
     return blocks, []
+
+
+def _suffix_sums(
+    prose: list[bool], trails: list[bool], words: list[int]
+) -> tuple[list[int], list[int], list[int]]:
+    """For each index, the paragraphs from it on, the trailing ones, and their words."""
+    count = len(prose)
+    tail_prose, tail_trails, tail_trail_words = (
+        [0] * (count + 1),
+        [0] * (count + 1),
+        [0] * (count + 1),
+    )
+    for index in range(count - 1, -1, -1):
+        tail_prose[index] = tail_prose[index + 1] + prose[index]
+        tail_trails[index] = tail_trails[index + 1] + trails[index]
+        tail_trail_words[index] = tail_trail_words[index + 1] + (
+            words[index] if trails[index] else 0
+        )
+    return tail_prose, tail_trails, tail_trail_words
 
 
 def extract_html(
@@ -267,16 +332,16 @@ def article_blocks(
     rules: Rules,
     settings: CombineSettings,
 ) -> tuple[list[Block], list[str]]:
-    """trafilatura's blocks without link lists and tidied (unless that would lose the
-    article), without a tail of teasers, with the embedded posts; returns (kept, removed
-    texts)."""
+    """trafilatura's blocks without the headline's repeat, without link lists and tidied
+    (unless that would lose the article), without a tail of teasers, with the embedded
+    posts; returns (kept, removed texts)."""
+    blocks, headline_repeat = drop_repeated_headline(blocks, title)
     kept, dropped = drop_link_lists(blocks, settings.link_share, settings.link_max_words)
-    kept, removed = tidy(kept, title, rules)
-    removed = dropped + removed
+    kept, tidied = tidy(kept, rules)
     if guarded(blocks, kept, settings.guard_share):
-        kept, removed = tidy(list(blocks), title, rules, title_only=True)
+        kept, dropped, tidied = blocks, [], []
     kept, teasers = cut_teaser_tail(kept)
-    removed += teasers
+    removed = headline_repeat + dropped + tidied + teasers
     if settings.embedded_posts:
         kept = add_posts(kept, posts.posts, posts.page_text)
     return kept, removed

@@ -339,9 +339,14 @@ def test_kind_and_tags_from_the_page_itself(project: Path, tmp_path: Path) -> No
     )
     path = tmp_path / "opinion.html"
     path.write_text(page, encoding="utf-8")
+    topic = project / "content" / "topics" / "sanctions.md"
+    site_tags = "tags: ['Tomas Berg, said', Thursday, "  # site tags the article holds
+    topic.write_text(topic.read_text("utf-8").replace("tags: [", site_tags, 1), "utf-8")
     entry = dry_run_entry(project, str(path))
     assert entry["kind"] == "opinion"
-    assert entry["tags"] == ["Port talks", "China", "Harbours, Europe"], "the site's spelling"
+    own = ["Port talks", "China", "Harbours, Europe"]  # China: the site's spelling
+    assert entry["tags"] == [*own, "Tomas Berg, said", "Thursday"]
     assert "its JSON-LD type OpinionNewsArticle" in str(entry["note"])
     note = " ".join(str(entry["note"]).split())
     assert "the page's own keywords (Port talks; China; Harbours, Europe)" in note
+    assert "the site's tags that occur in the text (Tomas Berg, said; Thursday)" in note

@@ -205,18 +205,71 @@ def trailing_off_article() -> bytes:
 
 def test_a_writer_whose_paragraphs_trail_off_keeps_them_all() -> None:
     from generator.combine import CombineSettings
+
+    diary = trailing_off_article()
+    headed = diary.replace(b"<p>On day", b"<h2>A day</h2><p>On day")
+    introduced = diary.replace(b"<h1>Harbour Notes</h1>", b"<h1>Harbour Notes</h1><p>My week.</p>")
+    for page_bytes in (diary, headed, introduced):
+        for settings in (CombineSettings(), CombineSettings(guard_share=1.0)):
+            kept = extract_html(page_bytes, settings=settings).article
+            assert [f"On day {day} " in kept.text for day in range(1, 9)] == [True] * 8
+
+
+def paragraphs(*texts: str) -> list[Block]:
+    return [Block("paragraph", (Run(text),)) for text in texts]
+
+
+def test_a_tail_of_teasers_is_cut_by_contrast() -> None:
     from generator.extract import cut_teaser_tail
 
-    for settings in (CombineSettings(), CombineSettings(guard_share=1.0)):
-        kept = extract_html(trailing_off_article(), settings=settings).article
-        assert [f"On day {day} " in kept.text for day in range(1, 9)] == [True] * 8
-    # the contrast decides: the same tail after paragraphs that end plainly is cut
-    trailing = [Block("paragraph", (Run(f"Day {n} …"),)) for n in range(4)]
-    plain = [Block("paragraph", (Run(f"Day {n}."),)) for n in range(3)]
-    assert cut_teaser_tail(trailing) == (trailing, [])
-    assert cut_teaser_tail(plain + trailing) == (plain, [f"Day {n} …" for n in range(4)])
+    article = paragraphs("The council met on Monday and approved the works on the quay.")
+    teasers = paragraphs("Another story about the port …", "And one more about ferries …")
+    assert cut_teaser_tail(article + teasers) == (article, [b.text for b in teasers])
+    # no contrast: a text whose paragraphs all trail off keeps them
+    assert cut_teaser_tail(teasers + teasers) == (teasers + teasers, [])
+    # headings count neither as plain text above nor in the tail
+    headings = [Block("heading", (Run("Day 1"),))]
+    assert cut_teaser_tail(headings + teasers + teasers)[1] == []
+    # a short introduction is no article for teasers to follow
+    short = paragraphs("My week.")
+    assert cut_teaser_tail(short + teasers) == (short + teasers, [])
     # one trailing paragraph is no list
-    assert cut_teaser_tail(plain + trailing[:1]) == (plain + trailing[:1], [])
+    assert cut_teaser_tail(article + teasers[:1]) == (article + teasers[:1], [])
+
+
+def test_teasers_that_are_most_of_what_was_found_go_despite_the_guard() -> None:
+    """A page whose teaser excerpts are four fifths of its words: the guard protects the
+    article from the pattern rules, not from this cut, which has evidence of its own."""
+    article = (
+        "<p>"
+        + " ".join(
+            f"The council report says the budget for the harbour will grow, point {n}."
+            for n in range(10)
+        )
+        + "</p>"
+    )
+    teaser = " ".join(["Another story about the port and the ferries and the quay"] * 8)
+    body = article + "".join(f"<p>{teaser} number {n} …</p>" for n in range(4))
+    text = extract_html(page(body)).article.text
+    assert "point 9." in text and "Another story" not in text
+
+
+def test_the_guard_does_not_count_the_headline_repeated_above_the_article() -> None:
+    from generator.cleaning import default_rules
+    from generator.combine import CombineSettings, EmbeddedPosts
+    from generator.extract import article_blocks
+
+    title = "Council approves the north quay works after a long debate over costs and ferries"
+    blocks = [Block("heading", (Run(title),))] + paragraphs(
+        "The council approved the works on Monday; they start in spring.", "Share this article"
+    )
+    kept, removed = article_blocks(
+        blocks, title, EmbeddedPosts((), ""), default_rules(), CombineSettings()
+    )
+    assert [b.text for b in kept] == [
+        "The council approved the works on Monday; they start in spring."
+    ]
+    assert removed == [title, "Share this article"]
 
 
 def link_roundup() -> bytes:
@@ -367,14 +420,34 @@ def test_headline_leaves_out_the_sites_name_the_title_ends_with() -> None:
 
     assert headline("Best gadgets of 2019 | ZDNet", "ZDNet", None) == "Best gadgets of 2019"
     assert headline("Port talks – Inexhibit", "Inexhibit magazine", None) == "Port talks"
-    # the site named by the page's domain, and a motto after the name
+    assert headline("Port talks | ＺＤＮｅｔ", "ZDNet", None) == "Port talks"  # width folded
+    # the site named by the page's domain, or by the shape of a host name
     site = "https://www.portgazette.example/news/1"
     assert headline("Port talks - Port Gazette", None, site) == "Port talks"
-    assert headline("Port talks - Port Gazette - news since 1851", "x", site) == "Port talks"
+    assert headline("Port talks | Gazette.com", None, None) == "Port talks"
+    assert headline("Port talks | Detroit", None, "https://detroit.gazette.example/") == (
+        "Port talks | Detroit"
+    ), "a subdomain's first label is no site name"
+    # a motto after the site's name, shorter than the headline; or part of the outlet's name
+    long_head = "Port talks resume after three months"
+    assert headline(f"{long_head} - Port Gazette - since 1851", "x", site) == long_head
+    assert headline("Reviews | The Verge | Our long review of the phone", "The Verge", None) == (
+        "Reviews | The Verge | Our long review of the phone"
+    )
+    assert headline(
+        "Port talks - Gazette - news since 1851", "Gazette - news since 1851", None
+    ) == ("Port talks")
+    # trafilatura's guess of an outlet from the title itself (a part with a dot) is no evidence
+    for title in ("Storm hits coast - U.S. braces for more", "Hamilton - No. 1 on Broadway"):
+        assert headline(title, title.split(" - ")[1], None) == title
+    # a part that only starts like the outlet, or is started by it, is not its name
+    assert headline("Brexit - Time out", "Time", None) == "Brexit - Time out"
+    assert headline("Climate - The sun rises", "The Sun", None) == "Climate - The sun rises"
     # a title whose last part is not the site's name stays whole
     kept = ("Milan Design Week | Light for FLOS", "Talks - The", "Port Gazette", "| Port Gazette")
     assert [headline(t, "The Port Gazette", site) for t in kept] == list(kept)
     assert headline(None, "ZDNet", None) is None
+    assert headline("Talks | Gazette", None, "http://[::1") == "Talks | Gazette"
 
 
 def test_the_headline_repeated_above_the_article_goes_though_the_title_names_the_site() -> None:
