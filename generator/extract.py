@@ -35,7 +35,12 @@ from .urls import is_web_url
 HTML_SUFFIXES = (".html", ".htm")
 # Between a headline and the site's name in a page's title: "Headline | Site", "- Site".
 _TITLE_SEPARATOR = re.compile(r" (?:[|\-\u2013\u2014\u00b7\u2022\u00bb]|::) ")
-_HOST_NAME = re.compile(r"[^\W_][\w-]*(\.[\w-]+)*\.[a-z]{2,}")  # "Snopes.com"
+_HOST_NAME = re.compile(r"[^\W_][\w-]*(?:\.[\w-]+)*\.([a-z]{2,})")  # "Snopes.com"
+# A meta tag by which a page names its site (trafilatura's outlet is then no guess).
+_SITE_NAME_META = re.compile(
+    r"<meta\b[^>]{0,300}?\b(?:property|name)\s*=\s*[\"']?(?:og:site_name|application-name)\b",
+    re.IGNORECASE,
+)
 _ELLIPSIS_END = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
 _BLOCK_TAGS: dict[str, BlockKind] = {
     "p": "paragraph",
@@ -95,46 +100,73 @@ def _language(html: str, found: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def headline(title: str | None, outlet: str | None, url: str | None) -> str | None:
+def headline(
+    title: str | None, outlet: str | None, url: str | None, *, outlet_declared: bool = False
+) -> str | None:
     """A page's title without the site's name it often ends with ("Best tech gadgets of
     2019 | ZDNet", "Headline - Site - its motto"): the last part, or the one before it
     when the motto after it is shorter than the headline, goes when it names the outlet
-    or the page's domain, or when it and what follows are the outlet's whole name."""
-    if not title:
+    or the page's domain, or when it and what follows are the outlet's whole name.
+    outlet_declared: the page names its site in a meta tag (else an outlet with a dot
+    that is one of the title's parts is trafilatura's guess from the title itself)."""
+    folded = " ".join((title or "").split())
+    if not folded:
         return title
-    title = " ".join(title.split())
-    separators = list(_TITLE_SEPARATOR.finditer(title))
+    separators = list(_TITLE_SEPARATOR.finditer(folded))
     starts = [0] + [m.end() for m in separators]
-    ends = [m.start() for m in separators] + [len(title)]
-    parts = [title[a:b] for a, b in zip(starts, ends, strict=True)]
-    names = _site_names(outlet, url, parts)
+    ends = [m.start() for m in separators] + [len(folded)]
+    parts = [folded[a:b] for a, b in zip(starts, ends, strict=True)]
+    names = _site_names(outlet, url, parts, outlet_declared)
     for index in range(len(parts) - 1, max(0, len(parts) - 3), -1):
-        head, rest = title[: ends[index - 1]].strip(), title[starts[index] :]
-        if not head:
-            continue
-        if _name_key(rest) == names[0]:  # the outlet's whole name, a motto and all
+        head, rest = folded[: ends[index - 1]].strip(), folded[starts[index] :]
+        if names.outlet and _name_key(rest) == names.outlet:  # its whole name, motto and all
             return head
         motto = " ".join(parts[index + 1 :])
-        if len(motto) < len(head) and _names_site(parts[index], *names):
+        if len(motto) < len(head) and _names_site(parts[index], names):
             return head
-    return title
+    return folded
 
 
-def _site_names(outlet: str | None, url: str | None, parts: list[str]) -> tuple[str, list[str]]:
-    """The outlet's name key, and the keys of the page's domain (its labels but the first
-    of a subdomain's and the last, and the whole host). An outlet with a dot that is one
-    of the title's parts is trafilatura's guess from the title itself, no evidence."""
+@dataclass(frozen=True)
+class _SiteNames:
+    """What a page calls its site, as name keys: the outlet, its domain's names (the
+    labels before the public suffix, but a subdomain's first, and the whole host), and
+    the top-level domain."""
+
+    outlet: str
+    domain: tuple[str, ...]
+    top_level: str
+
+
+def _site_names(
+    outlet: str | None, url: str | None, parts: list[str], outlet_declared: bool
+) -> _SiteNames:
     outlet_key = _name_key(outlet or "")
-    if outlet and "." in outlet and outlet_key in map(_name_key, parts):
-        outlet_key = ""
+    guessed = outlet and "." in outlet and outlet_key in map(_name_key, parts)
+    host = _host(url)
+    labels = host.split(".") if host else []
+    # "telegraph.co.uk": a two-letter country's second level (co, com, org, ac) is suffix
+    country = len(labels) > 2 and len(labels[-1]) == 2 and len(labels[-2]) <= 3
+    names = labels[: -2 if country else -1]
+    names = names[1:] if len(names) > 1 else names  # news.bbc.co.uk: not "news"
+    return _SiteNames(
+        "" if guessed and not outlet_declared else outlet_key,
+        (*map(_name_key, names), _name_key(host)),
+        labels[-1] if labels else "",
+    )
+
+
+def _host(url: str | None) -> str:
+    """The host of a page's address, without www. and with an IDN decoded; "" if none."""
     try:
         host = (urlsplit(url).hostname or "") if url else ""
     except ValueError:  # a malformed address names no site
-        host = ""
+        return ""
     host = host.removeprefix("www.")
-    labels = host.split(".")
-    domain = labels[1:-1] if len(labels) > 2 else labels[:-1]
-    return outlet_key, [_name_key(label) for label in domain] + [_name_key(host)]
+    try:
+        return host.encode("ascii").decode("idna")
+    except UnicodeError:
+        return host
 
 
 def _name_key(name: str) -> str:
@@ -142,18 +174,19 @@ def _name_key(name: str) -> str:
     return re.sub(r"\W+|_", "", unicodedata.normalize("NFKC", name).casefold())
 
 
-def _names_site(part: str, outlet: str, domain: list[str]) -> bool:
-    """Whether a title's part names the site: it is shaped like a host name
-    ("Snopes.com"), or is the outlet's name or its start ("Inexhibit" for "Inexhibit
+def _names_site(part: str, names: _SiteNames) -> bool:
+    """Whether a title's part names the site: a host name in the site's own top-level
+    domain ("Snopes.com"), the outlet's name or its start ("Inexhibit" for "Inexhibit
     magazine", at least half of it), or a name of the page's domain (keys compared)."""
-    if _HOST_NAME.fullmatch(part):
+    shape = _HOST_NAME.fullmatch(unicodedata.normalize("NFKC", part))
+    if shape and names.top_level and shape.group(1) == names.top_level:
         return True
     key = _name_key(part)
     if len(key) < 4:
         return False
-    if outlet and outlet.startswith(key) and 2 * len(key) >= len(outlet):
+    if names.outlet.startswith(key) and 2 * len(key) >= len(names.outlet):
         return True
-    return key in domain
+    return key in names.domain
 
 
 def _runs(element: Any) -> tuple[Run, ...]:
@@ -364,7 +397,8 @@ def combine(
     outlet = clean_whitespace(document.sitename).strip() if document.sitename else None
     url = document.url if document.url and is_web_url(document.url) else None
     title = clean_whitespace(document.title).strip() if document.title else None
-    title = headline(title, outlet, url)
+    declared = _SITE_NAME_META.search(html) is not None
+    title = headline(title, outlet, url, outlet_declared=declared)
     kept, removed = article_blocks(list(blocks), title, reading.posts, rules, settings)
     author = clean_whitespace(document.author).strip() if document.author else None
     date = _date(document.date)

@@ -233,8 +233,18 @@ def test_a_tail_of_teasers_is_cut_by_contrast() -> None:
     # a short introduction is no article for teasers to follow
     short = paragraphs("My week.")
     assert cut_teaser_tail(short + teasers) == (short + teasers, [])
-    # one trailing paragraph is no list
+    # one trailing paragraph is no list; nor are two among many that end plainly
     assert cut_teaser_tail(article + teasers[:1]) == (article + teasers[:1], [])
+    mixed = article + teasers[:1] + article * 3 + teasers[1:]
+    assert cut_teaser_tail(mixed) == (mixed, [])
+    # the text above is weighed against the excerpts, not against all the tail holds
+    short_article = paragraphs("The council met on Monday about the quay.")
+    long_plain = paragraphs(" ".join(["The ferry timetable for the winter months."] * 5))
+    tail = teasers + long_plain
+    assert cut_teaser_tail(short_article + tail) == (short_article, [b.text for b in tail])
+    # a heading that trails off is no excerpt
+    heading = [Block("heading", (Run("Read on …"),))]
+    assert cut_teaser_tail(article + heading + teasers[:1])[1] == []
 
 
 def test_teasers_that_are_most_of_what_was_found_go_despite_the_guard() -> None:
@@ -294,6 +304,7 @@ def test_guard_keeps_the_article_when_the_rules_would_remove_much_of_it() -> Non
 
     kept = extract_html(link_roundup()).article.text
     assert [f"the north quay, part {n} " in kept for n in range(1, 5)] == [True] * 4
+    assert not any("part 1 " in text for text in extract_html(link_roundup()).article.removed)
     # the rule would remove about half of the words: not a small share
     unguarded = extract_html(link_roundup(), settings=CombineSettings(guard_share=1.0))
     assert "part 1 " not in unguarded.article.text and "Four reports" in unguarded.article.text
@@ -419,34 +430,57 @@ def test_headline_leaves_out_the_sites_name_the_title_ends_with() -> None:
     from generator.extract import headline
 
     assert headline("Best gadgets of 2019 | ZDNet", "ZDNet", None) == "Best gadgets of 2019"
+    assert headline("Port talks  |  ZDNet", "ZDNet", None) == "Port talks"  # spaces folded
     assert headline("Port talks – Inexhibit", "Inexhibit magazine", None) == "Port talks"
     assert headline("Port talks | ＺＤＮｅｔ", "ZDNet", None) == "Port talks"  # width folded
-    # the site named by the page's domain, or by the shape of a host name
+    # the site named by the page's domain (its labels or the whole host, without www.)
     site = "https://www.portgazette.example/news/1"
     assert headline("Port talks - Port Gazette", None, site) == "Port talks"
-    assert headline("Port talks | Gazette.com", None, None) == "Port talks"
+    assert headline("Port talks - Port Gazette Example", None, site) == "Port talks"
+    assert headline("Port talks - Telegraph", None, "https://www.telegraph.co.uk/x") == (
+        "Port talks"
+    )
+    assert headline("Talks | München", None, "https://www.xn--mnchen-3ya.de/") == "Talks"
     assert headline("Port talks | Detroit", None, "https://detroit.gazette.example/") == (
         "Port talks | Detroit"
     ), "a subdomain's first label is no site name"
+    # a host name in the site's own top-level domain, in any script
+    assert headline("Port talks | ガゼット.com", None, "https://gazette.com/a") == "Port talks"
+    for title in ("Event loops | Node.js", "Fix a crash - setup.py", "Why | Snopes.com lies"):
+        assert headline(title, "Dev Notes", "https://devnotes.example.com/") == title
     # a motto after the site's name, shorter than the headline; or part of the outlet's name
     long_head = "Port talks resume after three months"
     assert headline(f"{long_head} - Port Gazette - since 1851", "x", site) == long_head
+    assert headline("Talks - ZDNet - Daily", "ZDNet", None) == "Talks - ZDNet - Daily"
+    assert headline(f"{long_head} - ZDNet - b - c", "ZDNet", None) == (
+        f"{long_head} - ZDNet - b - c"
+    ), "only the last two parts can name the site"
     assert headline("Reviews | The Verge | Our long review of the phone", "The Verge", None) == (
         "Reviews | The Verge | Our long review of the phone"
     )
     assert headline(
         "Port talks - Gazette - news since 1851", "Gazette - news since 1851", None
     ) == ("Port talks")
-    # trafilatura's guess of an outlet from the title itself (a part with a dot) is no evidence
+    # trafilatura's guess of an outlet from the title itself (a part with a dot) is no
+    # evidence, unless the page names its site in a meta tag
     for title in ("Storm hits coast - U.S. braces for more", "Hamilton - No. 1 on Broadway"):
         assert headline(title, title.split(" - ")[1], None) == title
+    assert headline("Best colleges - U.S. News", "U.S. News", None, outlet_declared=True) == (
+        "Best colleges"
+    )
     # a part that only starts like the outlet, or is started by it, is not its name
     assert headline("Brexit - Time out", "Time", None) == "Brexit - Time out"
     assert headline("Climate - The sun rises", "The Sun", None) == "Climate - The sun rises"
-    # a title whose last part is not the site's name stays whole
-    kept = ("Milan Design Week | Light for FLOS", "Talks - The", "Port Gazette", "| Port Gazette")
+    assert headline("Talks - Inexhibit", "Inexhibit magazine of design", None) == (
+        "Talks - Inexhibit"
+    ), "less than half of the outlet's name"
+    assert headline("Talks - The", "Them", None) == "Talks - The", "too short to name a site"
+    # a title whose last part is not the site's name stays whole, and is never emptied
+    kept = ("Milan Design Week | Light for FLOS", "Port Gazette", "| Port Gazette")
     assert [headline(t, "The Port Gazette", site) for t in kept] == list(kept)
-    assert headline(None, "ZDNet", None) is None
+    for title in ("We won - 🏆", "Great day | !!!", "Is it over - ?"):
+        assert headline(title, None, None) == title
+    assert headline(None, "ZDNet", None) is None and headline("  ", None, None) == "  "
     assert headline("Talks | Gazette", None, "http://[::1") == "Talks | Gazette"
 
 
@@ -462,4 +496,9 @@ def test_the_headline_repeated_above_the_article_goes_though_the_title_names_the
     )
     found = extract_html(html)
     assert (found.title, found.outlet) == ("Harbour Notes", "The Port Gazette")
+    # an outlet with a dot: a site's name the page declares, not trafilatura's guess
+    dotted = html.replace(b"The Port Gazette", b"Port Gazette Co.")
+    assert extract_html(dotted).title == "Harbour Notes"
+    undeclared = dotted.replace(b'property="og:site_name"', b'property="og:description"')
+    assert extract_html(undeclared).title == "Harbour Notes | Port Gazette Co."
     assert found.article.text.startswith("Negotiators for the port authority")
