@@ -54,6 +54,11 @@ class Sample:
     seconds: float
     peak_mb: float
 
+    def then(self, other: Sample) -> Sample:
+        """This run and other right after it, as one: their times summed, the larger
+        memory."""
+        return Sample(self.seconds + other.seconds, max(self.peak_mb, other.peak_mb))
+
 
 def _tree(pid: int) -> list[int]:
     """pid and every process under it (Linux /proc)."""
@@ -307,18 +312,12 @@ class OtherRuns:
         found = {"full": timed(self.command, site)}
         if self.indexer:
             found["pagefind"] = timed(self.indexer, site)
-            found["full_pagefind"] = Sample(
-                found["full"].seconds + found["pagefind"].seconds,
-                max(found["full"].peak_mb, found["pagefind"].peak_mb),
-            )
+            found["full_pagefind"] = found["full"].then(found["pagefind"])
         for name in self.edits:
             self.edits.apply(name, number)
             found[name] = timed(self.command, site)
             if self.indexer:
-                index = timed(self.indexer, site)
-                found[f"{name}_pagefind"] = Sample(
-                    found[name].seconds + index.seconds, max(found[name].peak_mb, index.peak_mb)
-                )
+                found[f"{name}_pagefind"] = found[name].then(timed(self.indexer, site))
         return found
 
 

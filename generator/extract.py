@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -270,7 +272,8 @@ def cut_teaser_tail(blocks: list[Block]) -> tuple[list[Block], list[str]]:
     trails = [p and bool(_ELLIPSIS_END.search(b.text)) for p, b in zip(prose, blocks, strict=True)]
     words = [len(b.text.split()) for b in blocks]
     # what follows each index: paragraphs, trailing ones, and the words of those
-    tail_prose, tail_trails, tail_trail_words = _suffix_sums(prose, trails, words)
+    tail_prose, tail_trails = _from_each(prose), _from_each(trails)
+    tail_trail_words = _from_each([w if t else 0 for w, t in zip(words, trails, strict=True)])
     above_prose = above_trails = above_words = 0
     for index in range(len(blocks)):
         if (
@@ -288,23 +291,9 @@ def cut_teaser_tail(blocks: list[Block]) -> tuple[list[Block], list[str]]:
     return blocks, []
 
 
-def _suffix_sums(
-    prose: list[bool], trails: list[bool], words: list[int]
-) -> tuple[list[int], list[int], list[int]]:
-    """For each index, the paragraphs from it on, the trailing ones, and their words."""
-    count = len(prose)
-    tail_prose, tail_trails, tail_trail_words = (
-        [0] * (count + 1),
-        [0] * (count + 1),
-        [0] * (count + 1),
-    )
-    for index in range(count - 1, -1, -1):
-        tail_prose[index] = tail_prose[index + 1] + prose[index]
-        tail_trails[index] = tail_trails[index + 1] + trails[index]
-        tail_trail_words[index] = tail_trail_words[index + 1] + (
-            words[index] if trails[index] else 0
-        )
-    return tail_prose, tail_trails, tail_trail_words
+def _from_each(values: Sequence[int]) -> list[int]:
+    """For each index, the sum of values from it on (and 0 past the end)."""
+    return [*accumulate(reversed(values))][::-1] + [0]
 
 
 def extract_html(
