@@ -121,10 +121,10 @@ def _html_style(child: Any, style: RunStyle, href: str | None) -> tuple[RunStyle
 
 def _element_runs(element: Any) -> tuple[Run, ...]:
     """Text runs of an HTML element: emphasis and web links kept, all else as text."""
-    return _strip_runs(element_runs(element, _html_style))
+    return strip_runs(element_runs(element, _html_style))
 
 
-def _strip_runs(runs: list[Run]) -> tuple[Run, ...]:
+def strip_runs(runs: list[Run]) -> tuple[Run, ...]:
     """Collapse spaces across runs and trim the ends."""
     out: list[Run] = []
     for run in runs:

@@ -25,12 +25,12 @@ from .combine import (
     EmbeddedPosts,
     add_posts,
     drop_link_lists,
-    element_runs,
     embedded_posts,
     guarded,
     lost_share,
 )
-from .models import Block, BlockKind, CleanedArticle, PartialDate, Run, RunStyle
+from .models import Block, CleanedArticle, PartialDate
+from .tei import tei_blocks
 from .textnorm import clean_whitespace, loose_form
 from .urls import is_web_url
 
@@ -44,13 +44,6 @@ _SITE_NAME_META = re.compile(
     re.IGNORECASE,
 )
 _ELLIPSIS_END = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
-_BLOCK_TAGS: dict[str, BlockKind] = {
-    "p": "paragraph",
-    "head": "heading",
-    "item": "list_item",
-    "quote": "quote",
-    "row": "paragraph",  # a table row becomes a line of text
-}
 
 
 @dataclass(frozen=True)
@@ -191,45 +184,6 @@ def _names_site(part: str, names: _SiteNames) -> bool:
     return key in names.domain
 
 
-def _runs(element: Any) -> tuple[Run, ...]:
-    """Text runs of one extracted element: emphasis and web links kept, all else as text."""
-    runs = element_runs(element, _tei_style)
-    text = "".join(r.text for r in runs)
-    if runs and text != text.strip():
-        first, last = runs[0], runs[-1]
-        runs[0] = Run(first.text.lstrip(), first.style, first.href)
-        runs[-1] = Run(runs[-1].text.rstrip(), last.style, last.href)
-    return tuple(r for r in runs if r.text)
-
-
-def _tei_style(child: Any, style: RunStyle, href: str | None) -> tuple[RunStyle, str | None, bool]:
-    """In trafilatura's XML: hi (bold or italic) and web links kept, lb and cell a space."""
-    tag = child.tag if isinstance(child.tag, str) else ""
-    if tag == "hi":
-        rend = child.get("rend", "")
-        return ("strong" if "#b" in rend else "em" if "#i" in rend else style), href, False
-    if tag == "ref":
-        target = child.get("target", "")
-        return ("link", target, False) if is_web_url(target) else (style, href, False)
-    return style, href, tag in ("lb", "cell")
-
-
-def _blocks(body: Any) -> list[Block]:
-    blocks: list[Block] = []
-    for element in body.iter():
-        kind = _BLOCK_TAGS.get(element.tag if isinstance(element.tag, str) else "")
-        if kind is None:
-            continue
-        if kind == "quote" and element.find("p") is not None:
-            continue  # its paragraphs are blocks of their own
-        if element.getparent() is not None and element.getparent().tag == "quote":
-            kind = "quote"
-        runs = _runs(element)
-        if runs and "".join(r.text for r in runs).strip():
-            blocks.append(Block(kind, runs))
-    return blocks
-
-
 def drop_repeated_headline(blocks: list[Block], title: str | None) -> tuple[list[Block], list[str]]:
     """The blocks without a repeat of the headline above the article; (kept, removed)."""
     if title and blocks and loose_form(blocks[0].text) == loose_form(title):
@@ -336,7 +290,7 @@ def _trafilatura(html: str, *, precision: bool) -> tuple[Any, tuple[Block, ...]]
         with_metadata=True,
     )
     body = document.body if document is not None else None
-    return document, tuple(_blocks(body) if body is not None else [])
+    return document, tuple(tei_blocks(body) if body is not None else [])
 
 
 def read_page(html: str) -> PageReading:

@@ -502,3 +502,61 @@ def test_the_headline_repeated_above_the_article_goes_though_the_title_names_the
     undeclared = dotted.replace(b'property="og:site_name"', b'property="og:description"')
     assert extract_html(undeclared).title == "Harbour Notes | Port Gazette Co."
     assert found.article.text.startswith("Negotiators for the port authority")
+
+
+def test_every_word_trafilatura_found_reaches_a_block() -> None:
+    """Text trafilatura leaves beside its blocks (after a heading) and code listings were
+    dropped when its XML became blocks; a listing keeps its lines."""
+    body = (
+        "<p>The harbour board met on Tuesday to decide the ferry timetable for the winter "
+        "months ahead, with the mayor present.</p>"
+        "<h2>The vote</h2>The board voted seven to two for an earlier first crossing, after "
+        "an hour of debate about the night shift."
+        "<p>The new timetable starts in December, the board's secretary said after the "
+        "meeting closed.</p><p>The timetable script the board published reads:</p>"
+        "<pre><code>ferry --first 05:40\nferry --last 23:10\n\nferry --publish</code></pre>"
+        "<p>Passengers can read it at the terminal from Monday, the secretary added.</p>"
+    )
+    blocks = extract_html(page(body)).article.blocks
+    texts = [b.text for b in blocks]
+    assert texts[1:3] == [
+        "The vote",
+        "The board voted seven to two for an earlier first crossing, after an hour of "
+        "debate about the night shift.",
+    ]
+    listing = blocks[texts.index("ferry --first 05:40\nferry --last 23:10\nferry --publish")]
+    assert [r.style for r in listing.runs] == ["code", "br", "code", "br", "code"]
+    assert texts[-1].startswith("Passengers can read it")
+
+
+def test_trafilatura_xml_becomes_blocks_once_each() -> None:
+    from lxml import etree
+
+    from generator.tei import tei_blocks
+
+    body = etree.fromstring(
+        "<body>Opening words <ref target='https://example.org/a'>with a link</ref>."
+        "<list><item>First point<list><item>a sub-point</item></list></item>"
+        "<item>Second point</item></list>"
+        "<quote><p>Quoted one.</p>and quoted loose text<p>Quoted two.</p></quote>"
+        "<p>Inline <code>x = 1</code> code.</p>"
+        "<table><row><cell>Port</cell><cell>Departures</cell></row></table>"
+        "<code><table><tr><td>1</td><td>ferry --first</td></tr>"
+        "<tr><td>2</td><td>ferry --last</td></tr></table></code>Closing words.</body>"
+    )
+    blocks = tei_blocks(body)
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("paragraph", "Opening words with a link."),
+        ("list_item", "First point a sub-point"),
+        ("list_item", "Second point"),
+        ("quote", "Quoted one."),
+        ("quote", "and quoted loose text"),
+        ("quote", "Quoted two."),
+        ("paragraph", "Inline x = 1 code."),
+        ("paragraph", "Port Departures"),
+        ("paragraph", "1 ferry --first\n2 ferry --last"),
+        ("paragraph", "Closing words."),
+    ]
+    assert blocks[0].runs[1] == Run("with a link", "link", "https://example.org/a")
+    assert blocks[6].runs[1] == Run("x = 1", "code")
+
