@@ -43,6 +43,9 @@ _SITE_NAME_META = re.compile(
     r"<meta\b[^>]{0,300}?\b(?:property|name)\s*=\s*[\"']?(?:og:site_name|application-name)\b",
     re.IGNORECASE,
 )
+# Undeclared bytes are UTF-8 when they hold this many valid UTF-8 characters beyond ASCII
+# for each broken byte (text in a one-byte charset holds next to none).
+_UTF8_EVIDENCE = 4
 _ELLIPSIS_END = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
 
 
@@ -71,11 +74,34 @@ class Extraction:
 
 
 def decode_html(data: bytes) -> str:
-    """Decode a saved page in the charset it declares (BOM, meta charset), else detect it."""
-    from bs4 import UnicodeDammit  # imported here: a site without saved pages never needs it
+    """Decode a saved page as a browser does: by its byte-order mark, else by the charset it
+    declares (a broken byte becomes U+FFFD, not a reason to guess another charset), else as
+    UTF-8 when all but a few of its bytes are, else in the charset its bytes suggest."""
+    from bs4.dammit import EncodingDetector, UnicodeDammit  # imported here: only saved pages
 
-    dammit = UnicodeDammit(data, is_html=True)
-    return dammit.unicode_markup or data.decode("utf-8", errors="replace")
+    body, bom = EncodingDetector.strip_byte_order_mark(data)
+    label = bom or EncodingDetector.find_declared_encoding(data, is_html=True)
+    encoding = _web_encoding(label, declared=not bom) if label else None
+    if encoding:
+        return body.decode(encoding, errors="replace")
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    if not broken or sum(not char.isascii() for char in text) - broken >= _UTF8_EVIDENCE * broken:
+        return text
+    return UnicodeDammit(data, is_html=True).unicode_markup or text
+
+
+def _web_encoding(label: str, *, declared: bool) -> str | None:
+    """The Python codec for an encoding label, as the Encoding Standard reads labels (a
+    page "in ISO-8859-1" is read as windows-1252); None for an unknown label."""
+    import webencodings
+
+    encoding = webencodings.lookup(label)
+    if encoding is None:
+        return None
+    if declared and encoding.name.startswith("utf-16"):
+        return "utf-8"  # a page that could declare UTF-16 in ASCII is not UTF-16
+    return str(encoding.codec_info.name)
 
 
 def _date(value: str | None) -> PartialDate | None:

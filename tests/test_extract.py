@@ -560,3 +560,21 @@ def test_trafilatura_xml_becomes_blocks_once_each() -> None:
     assert blocks[0].runs[1] == Run("with a link", "link", "https://example.org/a")
     assert blocks[6].runs[1] == Run("x = 1", "code")
 
+
+def test_pages_are_decoded_as_a_browser_decodes_them() -> None:
+    from generator.extract import decode_html
+
+    words = "Sprzeciw wobec ataków na Fundację — «café» naïve"
+    declared = f"<html><head><meta charset='utf-8'><title>{words}</title></head>"
+    broken = declared.encode() + b"<body><p>one broken byte \xff here</p></body></html>"
+    # the declared charset holds despite a broken byte (it was once read as Mac Roman)
+    assert words in decode_html(broken) and "\ufffd" in decode_html(broken)
+    # a page "in ISO-8859-1" is windows-1252, as in every browser: 0x93 0x94 are quotes
+    latin = b"<meta charset='iso-8859-1'><p>\x93Caf\xe9\x94 \x96 done</p>"
+    assert "\u201cCafé\u201d \u2013 done" in decode_html(latin)
+    # undeclared: UTF-8 when all but a few bytes are, else what the bytes suggest
+    assert words in decode_html(f"<p>{words}</p>".encode() + b"\xff")
+    assert "Café crème brûlée à la française" in decode_html(
+        "<p>Café crème brûlée à la française</p>".encode("latin-1")
+    )
+    assert decode_html("<p>Ça va</p>".encode("utf-16")) == "<p>Ça va</p>"  # by its BOM
