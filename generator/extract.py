@@ -74,19 +74,27 @@ class Extraction:
 
 
 def decode_html(data: bytes) -> str:
-    """Decode a saved page as a browser does: by its byte-order mark, else by the charset it
-    declares (a broken byte becomes U+FFFD, not a reason to guess another charset), else as
-    UTF-8 when all but a few of its bytes are, else in the charset its bytes suggest."""
+    """Decode a saved page: by its byte-order mark; else as UTF-8 when its bytes are valid
+    UTF-8 (text in a one-byte charset almost never is, and a page re-encoded when it was
+    saved keeps its old declaration); else by the charset it declares, as a browser does
+    (a broken byte becomes U+FFFD, no reason to guess another charset); else as UTF-8 when
+    all but a few of its bytes are; else in the charset its bytes suggest."""
     from bs4.dammit import EncodingDetector, UnicodeDammit  # imported here: only saved pages
 
     body, bom = EncodingDetector.strip_byte_order_mark(data)
-    label = bom or EncodingDetector.find_declared_encoding(data, is_html=True)
-    encoding = _web_encoding(label, declared=not bom) if label else None
+    if bom:
+        return body.decode(_web_encoding(bom, declared=False) or bom, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    label = EncodingDetector.find_declared_encoding(data, is_html=True)
+    encoding = _web_encoding(label, declared=True) if label else None
     if encoding:
-        return body.decode(encoding, errors="replace")
+        return data.decode(encoding, errors="replace")
     text = data.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
-    if not broken or sum(not char.isascii() for char in text) - broken >= _UTF8_EVIDENCE * broken:
+    if sum(not char.isascii() for char in text) - broken >= _UTF8_EVIDENCE * broken:
         return text
     return UnicodeDammit(data, is_html=True).unicode_markup or text
 

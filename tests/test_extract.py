@@ -578,3 +578,15 @@ def test_pages_are_decoded_as_a_browser_decodes_them() -> None:
         "<p>Café crème brûlée à la française</p>".encode("latin-1")
     )
     assert decode_html("<p>Ça va</p>".encode("utf-16")) == "<p>Ça va</p>"  # by its BOM
+
+
+def test_a_page_re_encoded_as_utf8_is_read_as_utf8_whatever_it_declares() -> None:
+    from generator.extract import decode_html, extract_html
+
+    russian = "Паром отправился в Хельсинки позже обычного, сообщил капитан порта Иванов."
+    body = "".join(f"<p>{russian} День {day}.</p>" for day in range(1, 6))
+    declared = "<html><head><meta charset='windows-1251'><title>Порт</title></head><body>"
+    saved = (declared + f"<article>{body}</article></body></html>").encode()
+    assert russian in extract_html(saved).article.text
+    # a page really in the charset it declares is read in it
+    assert russian in decode_html((declared + body).encode("windows-1251"))
