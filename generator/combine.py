@@ -15,9 +15,15 @@ bench/extraction.py, work on what that keeps:
   `mode_share` of the text its default mode finds (its distinct word 4-shingles: a block
   the default mode repeats is not text lost), the default mode's article is taken;
 - embedded posts (a `twitter-tweet` block quote) standing inside the article are part of
-  it, as a reader sees it; trafilatura drops most of them.
+  it, as a reader sees it; trafilatura drops most of them;
+- the continuation: when readability-lxml's article holds all of trafilatura's and is
+  `continuation_ratio` times as long, trafilatura found only part of the article (a story
+  split into several bodies), and readability's prose paragraphs after the last one they
+  share, and between shared ones, are added where they stand. Prose: a paragraph of at
+  least `continuation_words` words, mostly not links, ending in a full stop (not an
+  ellipsis: a teaser), not page furniture.
 
-(Filling in paragraphs that readability-lxml found and trafilatura missed was tried too:
+(Filling in every paragraph readability-lxml found and trafilatura missed was tried too:
 it won on the pages it was tuned on but not under cross-validation, so it is not here.)
 """
 
@@ -27,13 +33,29 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import takewhile
 from typing import Any
 
-from .models import Block, Run, RunStyle
+from .models import Block, BlockKind, Run, RunStyle
 from .textnorm import clean_whitespace
 from .urls import is_web_url
 
 _INVISIBLE = ("script", "style", "noscript", "template")
+# readability-lxml's block elements, as our blocks' kinds
+_READABILITY_KINDS: dict[str, BlockKind] = {
+    "p": "paragraph",
+    "pre": "paragraph",
+    "td": "paragraph",
+    "dd": "paragraph",
+    "dt": "paragraph",
+    "li": "list_item",
+    "blockquote": "quote",
+    **{f"h{level}": "heading" for level in range(1, 7)},
+}
+_SENTENCE_END = re.compile(r"[.!?\"\u201d\u2019\u00bb]$")
+_TRAILING_OFF = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
+_HOLDS = 0.9  # the share of trafilatura's text readability's must hold to continue it
 _TWEETS = '//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")]'
 
 
@@ -47,6 +69,8 @@ class CombineSettings:
     link_share: float = 0.5  # above 1: the link-list rule is off
     link_max_words: int = 40
     mode_share: float = 0.5  # precision mode may lack this share of the default mode's text
+    continuation_ratio: float = 1.3  # readability's article this many times as long; 0: off
+    continuation_words: int = 10
 
 
 @dataclass(frozen=True)
@@ -171,7 +195,8 @@ def drop_link_lists(
     return kept, removed
 
 
-def lost_share(found: Sequence[Block], kept: Sequence[Block]) -> float:
+@lru_cache(maxsize=256)  # the benchmark combines each reading under many settings
+def lost_share(found: tuple[Block, ...], kept: tuple[Block, ...]) -> float:
     """The share of found's distinct text (word 4-shingles) that kept lacks."""
     had = set(shingles("\n".join(b.text for b in found)))
     has = set(shingles("\n".join(b.text for b in kept)))
@@ -214,3 +239,85 @@ def _position(text: str, page_text: str) -> int | None:
     key = " ".join(text.split())[:60]
     where = page_text.find(key) if key else -1
     return where if where >= 0 else None
+
+
+def readability_blocks(html: str) -> tuple[Block, ...]:
+    """readability-lxml's article as blocks (each innermost block element one; emphasis
+    and web links kept): a second reading of the page, to continue trafilatura's."""
+    import lxml.html
+    from readability import Document
+
+    try:
+        summary = Document(html).summary(html_partial=True)
+        root = lxml.html.fragment_fromstring(summary, create_parent="div")
+    except Exception:  # readability and lxml raise several kinds on junk: no second reading
+        return ()
+    blocks = []
+    for element in root.iter(*_READABILITY_KINDS):
+        if next(element.iterdescendants(*_READABILITY_KINDS), None) is None:
+            runs = _element_runs(element)
+            if runs:
+                blocks.append(Block(_READABILITY_KINDS[element.tag], runs))
+    return tuple(blocks)
+
+
+def continue_article(
+    blocks: list[Block], second: Sequence[Block], is_prose: Callable[[Block], bool], ratio: float
+) -> list[Block]:
+    """blocks with the prose paragraphs of a second reading that holds them all and is
+    `ratio` times as long: those after the last paragraph they share, up to the first
+    that is not prose, and those between shared paragraphs, each after the block of ours
+    that holds the shared paragraph before it."""
+    if not ratio or not blocks or words(second) < ratio * words(blocks):
+        return blocks
+    shared = _shared(tuple(blocks), tuple(second))
+    if not any(shared):
+        return blocks
+    first, last = shared.index(True), len(shared) - 1 - shared[::-1].index(True)
+    added = [i for i in range(first, last) if not shared[i] and is_prose(second[i])]
+    added += takewhile(lambda i: is_prose(second[i]), range(last + 1, len(second)))
+    if not added:
+        return blocks
+    ours = [set(shingles(b.text)) for b in blocks]
+    after: dict[int, list[Block]] = {}
+    for i in added:
+        held = set(shingles(second[max(j for j in range(i) if shared[j])].text))
+        where = max(range(len(blocks)), key=lambda k: (len(ours[k] & held), k))
+        after.setdefault(where, []).append(second[i])
+    return [b for index, block in enumerate(blocks) for b in (block, *after.get(index, []))]
+
+
+@lru_cache(maxsize=256)  # the benchmark combines each reading under many settings
+def _shared(blocks: tuple[Block, ...], second: tuple[Block, ...]) -> tuple[bool, ...]:
+    """For each paragraph of the second reading, whether blocks hold it; nothing when the
+    second reading does not hold nearly all of blocks' text (then it is another text).
+    Shingles are counted within blocks: where two readings cut the text differently, the
+    few across a boundary say nothing."""
+    found, theirs = _block_shingles(blocks), _block_shingles(second)
+    total = sum(found.values())
+    if not total or sum((found & theirs).values()) < _HOLDS * total:
+        return ()
+    return tuple(covered(b.text, found) >= 0.5 for b in second)
+
+
+def _block_shingles(blocks: Iterable[Block]) -> Counter[tuple[str, ...]]:
+    counts: Counter[tuple[str, ...]] = Counter()
+    for block in blocks:
+        counts.update(shingles(block.text))
+    return counts
+
+
+def prose(block: Block, min_words: int, is_furniture: Callable[[str], bool]) -> bool:
+    """A paragraph of running text: long enough, mostly not links, ending in a full stop
+    (not trailing off, as a teaser's excerpt does), and not page furniture."""
+    text = block.text.strip()
+    total = len(text.split())
+    linked = sum(len(r.text.split()) for r in block.runs if r.href)
+    return (
+        block.kind == "paragraph"
+        and total >= min_words
+        and 2 * linked <= total
+        and bool(_SENTENCE_END.search(text))
+        and not _TRAILING_OFF.search(text)
+        and not is_furniture(text)
+    )

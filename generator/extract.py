@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -24,10 +24,13 @@ from .combine import (
     CombineSettings,
     EmbeddedPosts,
     add_posts,
+    continue_article,
     drop_link_lists,
     embedded_posts,
     guarded,
     lost_share,
+    prose,
+    readability_blocks,
 )
 from .models import Block, CleanedArticle, PartialDate
 from .tei import tei_blocks
@@ -309,6 +312,7 @@ class PageReading:
     wide_document: Any  # the same in trafilatura's default mode
     wide_blocks: tuple[Block, ...]
     posts: EmbeddedPosts
+    second: tuple[Block, ...]  # readability-lxml's article: a second reading
 
 
 def _trafilatura(html: str, *, precision: bool) -> tuple[Any, tuple[Block, ...]]:
@@ -332,7 +336,15 @@ def read_page(html: str) -> PageReading:
     modes, and the embedded posts."""
     document, blocks = _trafilatura(html, precision=True)
     wide_document, wide_blocks = _trafilatura(html, precision=False)
-    return PageReading(html, document, blocks, wide_document, wide_blocks, embedded_posts(html))
+    return PageReading(
+        html,
+        document,
+        blocks,
+        wide_document,
+        wide_blocks,
+        embedded_posts(html),
+        readability_blocks(html),
+    )
 
 
 def article_blocks(
@@ -376,7 +388,10 @@ def combine(
     title = clean_whitespace(document.title).strip() if document.title else None
     declared = _SITE_NAME_META.search(html) is not None
     title = headline(title, outlet, url, outlet_declared=declared)
-    kept, removed = article_blocks(list(blocks), title, reading.posts, rules, settings)
+    continued = continue_article(
+        list(blocks), reading.second, _prose_test(rules, settings), settings.continuation_ratio
+    )
+    kept, removed = article_blocks(continued, title, reading.posts, rules, settings)
     author = clean_whitespace(document.author).strip() if document.author else None
     date = _date(document.date)
     language = _language(html, document.language)
@@ -391,6 +406,13 @@ def combine(
         page_language=language,
     )
     return Extraction(title, author, date, outlet, url, language, article)
+
+
+def _prose_test(rules: Rules, settings: CombineSettings) -> Callable[[Block], bool]:
+    """Whether a block of the second reading is prose that may continue the article."""
+    return lambda block: prose(
+        block, settings.continuation_words, lambda text: matches_furniture(text, rules, blocks=True)
+    )
 
 
 def extract_text(text: str, *, markdown: bool | None = None) -> Extraction:

@@ -413,8 +413,8 @@ def test_default_mode_is_taken_when_precision_mode_finds_nothing() -> None:
 def test_lost_share_counts_distinct_text() -> None:
     from generator.combine import lost_share
 
-    def blocks(*texts: str) -> list[Block]:
-        return [Block("paragraph", (Run(text),)) for text in texts]
+    def blocks(*texts: str) -> tuple[Block, ...]:
+        return tuple(Block("paragraph", (Run(text),)) for text in texts)
 
     one = "the ferry left the harbour late again and the passengers waited on the quay"
     two = "in the rain for an hour while the council said the works would end in spring"
@@ -423,7 +423,7 @@ def test_lost_share_counts_distinct_text() -> None:
     assert lost_share(blocks(one + " " + two, one, two), blocks(one, two)) == 0.1
     # without two: its 13 shingles and the 3 across the edge, of 27
     assert lost_share(blocks(one, two), blocks(one)) == 16 / 27
-    assert lost_share(blocks(one), []) == 1.0 and lost_share([], blocks(one)) == 0.0
+    assert lost_share(blocks(one), ()) == 1.0 and lost_share((), blocks(one)) == 0.0
 
 
 def test_headline_leaves_out_the_sites_name_the_title_ends_with() -> None:
@@ -590,3 +590,69 @@ def test_a_page_re_encoded_as_utf8_is_read_as_utf8_whatever_it_declares() -> Non
     assert russian in extract_html(saved).article.text
     # a page really in the charset it declares is read in it
     assert russian in decode_html((declared + body).encode("windows-1251"))
+
+
+HARBOUR_STORY = (
+    "The ferry company said on Tuesday that crossings would resume after the storm.",
+    "Port inspectors spent the morning checking the quay walls for cracks and loose stones.",
+    "Fishermen who had waited a week in the bay brought their boats back by noon.",
+    "The mayor thanked volunteers who cleared the beach road of fallen trees overnight.",
+    "Schools on the island reopened, though the bus to the northern villages stayed off.",
+    "A spokeswoman for the coastguard said two yachts were towed to safety on Sunday.",
+    "Insurance assessors are expected to visit the damaged warehouses later this month.",
+    "The harbour café served free soup to everyone who helped with the clean-up work.",
+)
+
+
+def harbour_paragraph(number: int) -> str:
+    """A paragraph of its own (no two share a run of four words)."""
+    return HARBOUR_STORY[number - 1]
+
+
+def test_readability_continues_an_article_trafilatura_cut_short() -> None:
+    """Where trafilatura finds only the first part of a story (split into several bodies
+    on the page), readability-lxml's reading of the page continues it, in place."""
+    import dataclasses
+
+    from generator.combine import CombineSettings
+    from generator.extract import combine, read_page
+
+    body = "".join(f"<p>{harbour_paragraph(n)}</p>" for n in range(1, 9))
+    reading = read_page(page(body + "<p>More from Harbour News</p>").decode())
+    assert len(reading.second) >= 8  # readability has the whole story
+    cut_short = dataclasses.replace(reading, blocks=reading.blocks[:4], wide_blocks=())
+    texts = [b.text for b in combine(cut_short).article.blocks]
+    assert texts == [harbour_paragraph(n) for n in range(1, 9)]
+    off = CombineSettings(continuation_ratio=0)
+    assert [b.text for b in combine(cut_short, settings=off).article.blocks] == texts[:3]
+
+
+def test_the_continuation_takes_prose_where_it_stands_and_nothing_else() -> None:
+    from generator.cleaning import default_rules, matches_furniture
+    from generator.combine import continue_article, prose
+
+    rules = default_rules()
+
+    def is_prose(block: Block) -> bool:
+        return prose(block, 10, lambda text: matches_furniture(text, rules, blocks=True))
+
+    a, b, c, d, e = (harbour_paragraph(n) for n in range(1, 6))
+    teaser = "Read how the ferry company rebuilt its fleet after the storm of 2009, and why..."
+    linked = Block("paragraph", (Run("See also: ", ""), Run(d + " " + e, "link", "https://x.org/")))
+    caption = (
+        "The ferry Harbour Star at the quay on Tuesday, its first sailing since the storm (AP)"
+    )
+    copyright_ = (
+        "Copyright 2019 Harbour News. All rights reserved. Reproduction of this text is forbidden."
+    )
+    ours = paragraphs(a, c)
+    second = [*paragraphs(a, b, c, d), Block("heading", (Run("More stories"),)), *paragraphs(e)]
+    # b fills the gap after a; d continues after c up to the heading; e is past it
+    assert [x.text for x in continue_article(ours, second, is_prose, 1.3)] == [a, b, c, d]
+    assert continue_article(ours, second, is_prose, 3.0) == ours  # not that much longer
+    assert continue_article(ours, paragraphs(b, d, e), is_prose, 1.3) == ours  # another text
+    for stop in (teaser, caption, copyright_, "Short line."):
+        tail = [*paragraphs(a, b, c), *paragraphs(stop), *paragraphs(d)]
+        assert [x.text for x in continue_article(ours, tail, is_prose, 1.3)] == [a, b, c]
+    tail = [*paragraphs(a, b, c), linked, *paragraphs(d)]
+    assert [x.text for x in continue_article(ours, tail, is_prose, 1.3)] == [a, b, c]
