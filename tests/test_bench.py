@@ -464,3 +464,45 @@ def test_extraction_benchmark_runs_on_a_few_pages(tmp_path: Path) -> None:
         assert 0 < data[mode]["f1"] <= 1, mode
     # on real pages the extractor beats the whole page's text by far
     assert data["briefing html"]["precision"] > data["full page text"]["precision"] + 0.2
+
+
+def test_snippet_benchmark_counts_wanted_and_unwanted_snippets(tmp_path: Path) -> None:
+    """bench/snippets.py on a corpus laid out as trafilatura's: the article's sentences are
+    found, the menu and the footer are not, and a page whose file is not there is left
+    out."""
+    from .test_extract import HARBOUR_STORY, page
+
+    corpus = tmp_path / "corpus"
+    (corpus / "eval").mkdir(parents=True)
+    body = "".join(f"<p>{sentence}</p>" for sentence in HARBOUR_STORY)
+    (corpus / "eval" / "harbour.html").write_bytes(page(body))
+    annotations = {
+        "https://example.org/harbour": {
+            "file": "harbour.html",
+            "with": [HARBOUR_STORY[0], HARBOUR_STORY[-1], "a sentence no page holds"],
+            # the annotator's call on a sentence may differ from ours: found, it is unwanted
+            "without": ["Contact us", "Home News", HARBOUR_STORY[3]],
+        },
+        "https://example.org/missing": {"file": "missing.html", "with": ["x"], "without": ["y"]},
+    }
+    (corpus / "evaldata.json").write_text(json.dumps(annotations), encoding="utf-8")
+    out = tmp_path / "snippets.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench/snippets.py"), str(corpus), "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 pages from" in result.stdout
+    data = json.loads(out.read_text(encoding="utf-8"))
+    briefing = data["briefing html"]
+    assert (briefing["tp"], briefing["fp"], briefing["fn"]) == (2, 1, 1)
+    assert briefing["precision"] == 2 / 3 and briefing["recall"] == 2 / 3
+    assert set(data) == {
+        "briefing html",
+        "without the continuation",
+        "without the default mode",
+        "trafilatura html",
+        "readability-lxml html",
+    }
