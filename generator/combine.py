@@ -119,7 +119,8 @@ def element_runs(element: Any, style_of: StyleOf) -> list[Run]:
             runs.append(Run(text, style, href))
 
     def walk(node: Any, style: RunStyle, href: str | None) -> None:
-        add(node.text, style, href)
+        if isinstance(node.tag, str):  # a comment's or a processing instruction's text is none
+            add(node.text, style, href)
         for child in node:
             child_style, child_href, space = style_of(child, style, href)
             if space:

@@ -10,6 +10,7 @@ inline code and http(s) links are kept of the markup.
 from __future__ import annotations
 
 from copy import deepcopy
+from itertools import takewhile
 from typing import Any
 
 from lxml import etree
@@ -26,6 +27,8 @@ _BLOCK_TAGS: dict[str, BlockKind] = {
     "quote": "quote",
     "row": "paragraph",  # a table row becomes a line of text
 }
+_SENTENCE_ENDS = '.!?:;\u2026"\u201d\u2019\u00bb)]'
+_CONTINUING = ",.;:!?)]\u2019\u201d%"  # text that starts so goes on with a sentence
 _LINE_BREAKS = ("lb", "row", "tr")  # in a code listing (a table of lines: line numbers beside)
 # Between words of a block: a line break, a cell, a block nested in a block (a sub-list)
 _SPACES = ("lb", "cell", "td", "th", "list", "table", *_BLOCK_TAGS)
@@ -38,7 +41,7 @@ def tei_blocks(body: Any) -> list[Block]:
     blocks: list[Block] = []
     if not _holds_blocks(body):
         return blocks
-    _container_blocks(body, blocks)
+    _container_blocks(deepcopy(body), blocks)  # a copy: paragraphs are rejoined in place
     return blocks
 
 
@@ -48,10 +51,14 @@ def _container_blocks(container: Any, blocks: list[Block]) -> None:
     containers in it, and its loose text and inline elements as paragraphs between them."""
     in_quote = container.tag == "quote"
     loose_kind: BlockKind = "quote" if in_quote else "paragraph"
+    _rejoin_paragraphs(container)
     loose = _loose(container.text)
-    for child in container:
-        if not isinstance(child.tag, str) or not (_is_block(child) or _holds_blocks(child)):
-            loose.append(deepcopy(child))  # inline (emphasis, a link, a line break), tail too
+    for child in list(container):
+        if not isinstance(child.tag, str):  # a comment or processing instruction
+            _append_text(loose, child.tail)
+            continue
+        if not (_is_block(child) or _holds_blocks(child)):
+            loose.append(child)  # inline (emphasis, a link, a line break), tail too
             continue
         _add(blocks, loose_kind, _runs(loose))
         if child.tag == "code":
@@ -59,13 +66,73 @@ def _container_blocks(container: Any, blocks: list[Block]) -> None:
         elif _is_block(child):
             _add(
                 blocks,
-                "quote" if container.tag == "quote" else _BLOCK_TAGS[child.tag],
+                "quote" if in_quote else _BLOCK_TAGS[child.tag],
                 _runs(child),
             )
         else:
             _container_blocks(child, blocks)
         loose = _loose(child.tail)
     _add(blocks, loose_kind, _runs(loose))
+
+
+def _rejoin_paragraphs(container: Any) -> None:
+    """Make one paragraph again of a sentence trafilatura cut around an inline element
+    (its fallback does: `<p>... a report by </p><hi>DigiTimes</hi><p>. A preview ...</p>`):
+    a paragraph that does not end a sentence takes the inline elements after it when the
+    text after them continues the sentence (a lower-case letter or punctuation), and the
+    paragraph that continues it."""
+    children = [c for c in container if isinstance(c.tag, str)]
+    index = 0
+    while index < len(children):
+        paragraph = children[index]
+        inline = list(takewhile(_is_inline, children[index + 1 :]))
+        rest = children[index + 1 + len(inline) :]
+        tail = (inline[-1].tail if inline else paragraph.tail) or ""
+        following = rest[0] if rest and rest[0].tag == "p" and not tail.strip() else None
+        goes_on = _continues(following.text if following is not None else tail)
+        if not inline or paragraph.tag != "p" or _ends_sentence(paragraph) or not goes_on:
+            index += 1
+            continue
+        _append_text(paragraph, paragraph.tail or _space_before(inline[0].text))
+        paragraph.tail = None
+        paragraph.extend(inline)  # moved, tails and all
+        if following is not None:
+            _append_text(paragraph, _space_before(following.text) + (following.text or ""))
+            paragraph.extend(list(following))
+            paragraph.tail = following.tail
+            container.remove(following)
+        # the same paragraph may go on past the next cut
+        children[index + 1 :] = rest[1:] if following is not None else rest
+
+
+def _space_before(text: str | None) -> str:
+    """The space trafilatura took out where it cut a paragraph: none before punctuation."""
+    return "" if not text or text[0].isspace() or text[0] in _CONTINUING else " "
+
+
+def _ends_sentence(paragraph: Any) -> bool:
+    text = "".join(paragraph.itertext()).rstrip()
+    return not text or text[-1] in _SENTENCE_ENDS
+
+
+def _continues(text: str | None) -> bool:
+    """Whether text goes on with a sentence: it starts in lower case or with punctuation."""
+    text = (text or "").lstrip()
+    return bool(text) and (text[0].islower() or text[0] in _CONTINUING)
+
+
+def _is_inline(element: Any) -> bool:
+    return isinstance(element.tag, str) and not (_is_block(element) or _holds_blocks(element))
+
+
+def _append_text(element: Any, text: str | None) -> None:
+    """Add text at the end of an element's content (after its last child, if any)."""
+    if not text:
+        return
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
 
 
 def _is_block(element: Any) -> bool:

@@ -656,3 +656,36 @@ def test_the_continuation_takes_prose_where_it_stands_and_nothing_else() -> None
         assert [x.text for x in continue_article(ours, tail, is_prose, 1.3)] == [a, b, c]
     tail = [*paragraphs(a, b, c), linked, *paragraphs(d)]
     assert [x.text for x in continue_article(ours, tail, is_prose, 1.3)] == [a, b, c]
+
+
+def test_a_sentence_cut_around_an_inline_element_is_one_paragraph_again() -> None:
+    """trafilatura's fallback cuts a paragraph around an inline element; the pieces are
+    joined when the first does not end a sentence and the text after the element goes on
+    with it. Paragraphs with nothing inline between them stay apart."""
+    from lxml import etree
+
+    from generator.tei import tei_blocks
+
+    body = etree.fromstring(
+        "<body><p>Sources cited by the publication </p>"
+        "<hi rend='#i'><ref target='https://d.example/'>DigiTimes</ref></hi>"
+        "<p>. A preview was shared.</p>"
+        "<p>Flos Showroom</p><p>corso Monforte, 15</p>"
+        "<p>Given the source is</p><hi rend='#i'>DigiTimes</hi><p>, we would not rule it out.</p>"
+        "<p>A caption follows:</p><hi rend='#i'>Photo by A. Rossi</hi><p>The next one.</p>"
+        "<p>One.</p><!-- a note of the page's -->loose text<p>Two <!-- a note -->too.</p></body>"
+    )
+    blocks = tei_blocks(body)
+    assert [b.text for b in blocks] == [
+        "Sources cited by the publication DigiTimes. A preview was shared.",
+        "Flos Showroom",
+        "corso Monforte, 15",
+        "Given the source is DigiTimes, we would not rule it out.",
+        "A caption follows:",
+        "Photo by A. Rossi",
+        "The next one.",
+        "One.",
+        "loose text",
+        "Two too.",
+    ]
+    assert Run("DigiTimes", "link", "https://d.example/") in blocks[0].runs
