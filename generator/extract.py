@@ -77,20 +77,22 @@ class Extraction:
 
 
 def decode_html(data: bytes) -> str:
-    """Decode a saved page: by its byte-order mark; else as UTF-8 when its bytes are valid
-    UTF-8 (text in a one-byte charset almost never is, and a page re-encoded when it was
-    saved keeps its old declaration); else by the charset it declares, as a browser does
-    (a broken byte becomes U+FFFD, no reason to guess another charset); else as UTF-8 when
-    all but a few of its bytes are; else in the charset its bytes suggest."""
+    """Decode a saved page: by its byte-order mark; else as UTF-8 when it holds non-ASCII
+    bytes that are all valid UTF-8 (text in a one-byte charset almost never is, and a page
+    re-encoded when it was saved keeps its old declaration); else in the charset it
+    declares, labels read as browsers read them, a broken byte becoming U+FFFD (no reason
+    to guess another charset); else as UTF-8 when all but a few of its bytes are; else in
+    the charset its bytes suggest."""
     from bs4.dammit import EncodingDetector, UnicodeDammit  # imported here: only saved pages
 
     body, bom = EncodingDetector.strip_byte_order_mark(data)
     if bom:
         return body.decode(_web_encoding(bom, declared=False) or bom, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    if not data.isascii():  # ASCII bytes may be a 7-bit charset's (ISO-2022-JP): see below
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     label = EncodingDetector.find_declared_encoding(data, is_html=True)
     encoding = _web_encoding(label, declared=True) if label else None
     if encoding:
@@ -104,7 +106,10 @@ def decode_html(data: bytes) -> str:
 
 def _web_encoding(label: str, *, declared: bool) -> str | None:
     """The Python codec for an encoding label, as the Encoding Standard reads labels (a
-    page "in ISO-8859-1" is read as windows-1252); None for an unknown label."""
+    page "in ISO-8859-1" is read as windows-1252); None for a label neither it nor Python
+    can decode (x-user-defined; the labels it maps to "replacement" that Python lacks)."""
+    import codecs
+
     import webencodings
 
     encoding = webencodings.lookup(label)
@@ -112,7 +117,12 @@ def _web_encoding(label: str, *, declared: bool) -> str | None:
         return None
     if declared and encoding.name.startswith("utf-16"):
         return "utf-8"  # a page that could declare UTF-16 in ASCII is not UTF-16
-    return str(encoding.codec_info.name)
+    for name in (encoding.codec_info.name, label):  # "replacement": Python's own codec
+        try:
+            return codecs.lookup(name).name
+        except LookupError:
+            continue
+    return None
 
 
 def _date(value: str | None) -> PartialDate | None:

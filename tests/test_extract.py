@@ -578,6 +578,18 @@ def test_pages_are_decoded_as_a_browser_decodes_them() -> None:
         "<p>Café crème brûlée à la française</p>".encode("latin-1")
     )
     assert decode_html("<p>Ça va</p>".encode("utf-16")) == "<p>Ça va</p>"  # by its BOM
+    assert decode_html("\ufeff<p>Ça va \udcff</p>".encode("utf-8", "surrogateescape")) == (
+        "<p>Ça va \ufffd</p>"  # a broken byte after a BOM is replaced, not fatal
+    )
+    # a 7-bit charset's bytes are ASCII: the declaration, not UTF-8, reads them
+    japanese = "<meta charset='iso-2022-jp'><p>日本語のテキストです</p>"
+    assert decode_html(japanese.encode("iso-2022-jp")) == japanese
+    # labels Python has no codec under never stop a build
+    for label in ("x-user-defined", "iso-2022-cn", "replacement", "iso-2022-kr"):
+        page_bytes = f"<meta charset='{label}'><p>Café</p>".encode("latin-1")
+        assert "<p>Caf" in decode_html(page_bytes), label
+    # a page cannot declare UTF-16 in ASCII bytes: such a declaration means UTF-8
+    assert "<p>Caf\ufffd ok</p>" in decode_html(b"<meta charset='utf-16'><p>Caf\xe9 ok</p>")
 
 
 def test_a_page_re_encoded_as_utf8_is_read_as_utf8_whatever_it_declares() -> None:
