@@ -16,11 +16,12 @@ bench/extraction.py, work on what that keeps:
   the default mode repeats is not text lost), the default mode's article is taken;
 - embedded posts (a `twitter-tweet` block quote) standing inside the article are part of
   it, as a reader sees it; trafilatura drops most of them;
-- the continuation: when readability-lxml's article holds all of trafilatura's and is
-  `continuation_ratio` times as long, trafilatura found only part of the article (a story
-  split into several bodies), and readability's prose paragraphs after the last one they
-  share, and between shared ones, are added where they stand. Prose: a paragraph of at
-  least `continuation_words` words, mostly not links, ending in a full stop (not an
+- the continuation: when readability-lxml's article holds nearly all of trafilatura's
+  (90% of its word 4-shingles) and is `continuation_ratio` times as long, trafilatura
+  found only part of the article (a story split into several bodies), and readability's
+  prose paragraphs after the last one the two share, and between shared ones, are added
+  where they stand, unless the article has them already. Prose: a paragraph of at least
+  `continuation_min_words` words, mostly not links, ending in a full stop (not an
   ellipsis: a teaser), not page furniture.
 
 (Filling in every paragraph readability-lxml found and trafilatura missed was tried too:
@@ -30,6 +31,7 @@ it won on the pages it was tuned on but not under cross-validation, so it is not
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -54,8 +56,10 @@ _READABILITY_KINDS: dict[str, BlockKind] = {
     **{f"h{level}": "heading" for level in range(1, 7)},
 }
 _SENTENCE_END = re.compile(r"[.!?\"\u201d\u2019\u00bb]$")
-_TRAILING_OFF = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
+TRAILING_OFF = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
 _HOLDS = 0.9  # the share of trafilatura's text readability's must hold to continue it
+_ANCHOR_SHINGLES = 3  # a paragraph with fewer shingles is too short to say where it stands
+_SEEN = 0.2  # a paragraph with more of its shingles in the article already is no new text
 _TWEETS = '//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")]'
 
 
@@ -70,7 +74,7 @@ class CombineSettings:
     link_max_words: int = 40
     mode_share: float = 0.5  # precision mode may lack this share of the default mode's text
     continuation_ratio: float = 1.3  # readability's article this many times as long; 0: off
-    continuation_words: int = 10
+    continuation_min_words: int = 10
 
 
 @dataclass(frozen=True)
@@ -257,48 +261,89 @@ def readability_blocks(html: str) -> tuple[Block, ...]:
     for element in root.iter(*_READABILITY_KINDS):
         if next(element.iterdescendants(*_READABILITY_KINDS), None) is None:
             runs = _element_runs(element)
+            quoted = next(element.iterancestors("blockquote"), None) is not None
             if runs:
-                blocks.append(Block(_READABILITY_KINDS[element.tag], runs))
+                blocks.append(Block("quote" if quoted else _READABILITY_KINDS[element.tag], runs))
     return tuple(blocks)
 
 
 def continue_article(
     blocks: list[Block], second: Sequence[Block], is_prose: Callable[[Block], bool], ratio: float
 ) -> list[Block]:
-    """blocks with the prose paragraphs of a second reading that holds them all and is
-    `ratio` times as long: those after the last paragraph they share, up to the first
-    that is not prose, and those between shared paragraphs, each after the block of ours
-    that holds the shared paragraph before it."""
+    """blocks with the prose paragraphs of a second reading that holds nearly all of them
+    and is `ratio` times as long: those after the last paragraph the two share, up to the
+    first that is not prose, and those between shared ones, each after the block of ours
+    that holds the shared paragraph before it. Text already in ours, or added before, is
+    not added again."""
     if not ratio or not blocks or words(second) < ratio * words(blocks):
         return blocks
-    shared = _shared(tuple(blocks), tuple(second))
-    if not any(shared):
+    anchors = _anchors(tuple(blocks), tuple(second))
+    if not anchors:
         return blocks
-    first, last = shared.index(True), len(shared) - 1 - shared[::-1].index(True)
-    added = [i for i in range(first, last) if not shared[i] and is_prose(second[i])]
-    added += takewhile(lambda i: is_prose(second[i]), range(last + 1, len(second)))
-    if not added:
-        return blocks
-    ours = [set(shingles(b.text)) for b in blocks]
+    first, last = min(anchors), max(anchors)
+    gaps = {i for i in range(first, last) if i not in anchors and is_prose(second[i])}
+    tail = takewhile(lambda i: is_prose(second[i]), range(last + 1, len(second)))
+    wanted = gaps.union(tail)
+    seen = set(_block_shingles(blocks))
     after: dict[int, list[Block]] = {}
-    for i in added:
-        held = set(shingles(second[max(j for j in range(i) if shared[j])].text))
-        where = max(range(len(blocks)), key=lambda k: (len(ours[k] & held), k))
-        after.setdefault(where, []).append(second[i])
+    anchor = first
+    for index in range(first, len(second)):
+        if index in anchors:
+            anchor = index
+        elif index in wanted:
+            own = set(shingles(second[index].text))
+            if len(own & seen) <= _SEEN * len(own):  # else ours has it, or it came already
+                seen |= own
+                after.setdefault(anchors[anchor], []).append(second[index])
     return [b for index, block in enumerate(blocks) for b in (block, *after.get(index, []))]
 
 
 @lru_cache(maxsize=256)  # the benchmark combines each reading under many settings
-def _shared(blocks: tuple[Block, ...], second: tuple[Block, ...]) -> tuple[bool, ...]:
-    """For each paragraph of the second reading, whether blocks hold it; nothing when the
-    second reading does not hold nearly all of blocks' text (then it is another text).
-    Shingles are counted within blocks: where two readings cut the text differently, the
-    few across a boundary say nothing."""
-    found, theirs = _block_shingles(blocks), _block_shingles(second)
-    total = sum(found.values())
-    if not total or sum((found & theirs).values()) < _HOLDS * total:
-        return ()
-    return tuple(covered(b.text, found) >= 0.5 for b in second)
+def _anchors(blocks: tuple[Block, ...], second: tuple[Block, ...]) -> dict[int, int]:
+    """The paragraphs of the second reading that blocks hold, as {its index: the index of
+    the block of ours that holds it}, in the same order in both (the longest such chain: a
+    heading that matches a quote further down is no anchor); nothing when the second
+    reading holds less than `_HOLDS` of blocks' text (then it is another text). Shingles
+    are counted within blocks, and a paragraph with fewer than `_ANCHOR_SHINGLES` of them
+    (a separator, a short line) anchors nothing."""
+    ours = _block_shingles(blocks)
+    total = sum(ours.values())
+    if not total or sum((ours & _block_shingles(second)).values()) < _HOLDS * total:
+        return {}
+    where: dict[tuple[str, ...], list[int]] = {}
+    for index, block in enumerate(blocks):
+        for shingle in set(shingles(block.text)):
+            where.setdefault(shingle, []).append(index)
+    matches = []
+    for index, paragraph in enumerate(second):
+        own = set(shingles(paragraph.text))
+        votes = Counter(k for shingle in own for k in where.get(shingle, ()))
+        if len(own) >= _ANCHOR_SHINGLES and votes:
+            holder, count = min(votes.items(), key=lambda item: (-item[1], item[0]))
+            if 2 * count >= len(own):
+                matches.append((index, holder))
+    return dict(_in_order(matches))
+
+
+def _in_order(matches: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest chain of (paragraph, block) matches whose blocks never go back."""
+    ends: list[int] = []  # ends[n]: the smallest block that ends a chain of n + 1 matches
+    chain_end: list[int] = []  # the match (its position) that ends that chain
+    previous: list[int | None] = []  # for each match, the one before it in its chain
+    for position, (_, block) in enumerate(matches):
+        n = bisect_right(ends, block)
+        previous.append(chain_end[n - 1] if n else None)
+        if n == len(ends):
+            ends.append(block)
+            chain_end.append(position)
+        else:
+            ends[n], chain_end[n] = block, position
+    chain: list[tuple[int, int]] = []
+    step = chain_end[-1] if chain_end else None
+    while step is not None:
+        chain.append(matches[step])
+        step = previous[step]
+    return chain[::-1]
 
 
 def _block_shingles(blocks: Iterable[Block]) -> Counter[tuple[str, ...]]:
@@ -308,7 +353,7 @@ def _block_shingles(blocks: Iterable[Block]) -> Counter[tuple[str, ...]]:
     return counts
 
 
-def prose(block: Block, min_words: int, is_furniture: Callable[[str], bool]) -> bool:
+def is_prose(block: Block, min_words: int, is_furniture: Callable[[str], bool]) -> bool:
     """A paragraph of running text: long enough, mostly not links, ending in a full stop
     (not trailing off, as a teaser's excerpt does), and not page furniture."""
     text = block.text.strip()
@@ -319,6 +364,6 @@ def prose(block: Block, min_words: int, is_furniture: Callable[[str], bool]) -> 
         and total >= min_words
         and 2 * linked <= total
         and bool(_SENTENCE_END.search(text))
-        and not _TRAILING_OFF.search(text)
+        and not TRAILING_OFF.search(text)
         and not is_furniture(text)
     )

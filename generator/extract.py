@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .cleaning import CleanHints, Rules, clean_article, default_rules, matches_furniture
 from .combine import (
+    TRAILING_OFF,
     CombineSettings,
     EmbeddedPosts,
     add_posts,
@@ -28,8 +29,8 @@ from .combine import (
     drop_link_lists,
     embedded_posts,
     guarded,
+    is_prose,
     lost_share,
-    prose,
     readability_blocks,
 )
 from .models import Block, CleanedArticle, PartialDate
@@ -49,7 +50,6 @@ _SITE_NAME_META = re.compile(
 # Undeclared bytes are UTF-8 when they hold this many valid UTF-8 characters beyond ASCII
 # for each broken byte (text in a one-byte charset holds next to none).
 _UTF8_EVIDENCE = 4
-_ELLIPSIS_END = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
 
 
 @dataclass(frozen=True)
@@ -270,7 +270,7 @@ def cut_teaser_tail(blocks: list[Block]) -> tuple[list[Block], list[str]]:
     (headings are neither): a writer whose own paragraphs trail off keeps them all, and a
     short introduction is no article for a tail of teasers to follow."""
     prose = [b.kind != "heading" for b in blocks]
-    trails = [p and bool(_ELLIPSIS_END.search(b.text)) for p, b in zip(prose, blocks, strict=True)]
+    trails = [p and bool(TRAILING_OFF.search(b.text)) for p, b in zip(prose, blocks, strict=True)]
     words = [len(b.text.split()) for b in blocks]
     # what follows each index: paragraphs, trailing ones, and the words of those
     tail_prose, tail_trails = _from_each(prose), _from_each(trails)
@@ -420,8 +420,10 @@ def combine(
 
 def _prose_test(rules: Rules, settings: CombineSettings) -> Callable[[Block], bool]:
     """Whether a block of the second reading is prose that may continue the article."""
-    return lambda block: prose(
-        block, settings.continuation_words, lambda text: matches_furniture(text, rules, blocks=True)
+    return lambda block: is_prose(
+        block,
+        settings.continuation_min_words,
+        lambda text: matches_furniture(text, rules, blocks=True),
     )
 
 

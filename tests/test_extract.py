@@ -641,12 +641,12 @@ def test_readability_continues_an_article_trafilatura_cut_short() -> None:
 
 def test_the_continuation_takes_prose_where_it_stands_and_nothing_else() -> None:
     from generator.cleaning import default_rules, matches_furniture
-    from generator.combine import continue_article, prose
+    from generator.combine import continue_article, is_prose
 
     rules = default_rules()
 
-    def is_prose(block: Block) -> bool:
-        return prose(block, 10, lambda text: matches_furniture(text, rules, blocks=True))
+    def prose(block: Block) -> bool:
+        return is_prose(block, 10, lambda text: matches_furniture(text, rules, blocks=True))
 
     a, b, c, d, e = (harbour_paragraph(n) for n in range(1, 6))
     teaser = "Read how the ferry company rebuilt its fleet after the storm of 2009, and why..."
@@ -660,14 +660,55 @@ def test_the_continuation_takes_prose_where_it_stands_and_nothing_else() -> None
     ours = paragraphs(a, c)
     second = [*paragraphs(a, b, c, d), Block("heading", (Run("More stories"),)), *paragraphs(e)]
     # b fills the gap after a; d continues after c up to the heading; e is past it
-    assert [x.text for x in continue_article(ours, second, is_prose, 1.3)] == [a, b, c, d]
-    assert continue_article(ours, second, is_prose, 3.0) == ours  # not that much longer
-    assert continue_article(ours, paragraphs(b, d, e), is_prose, 1.3) == ours  # another text
+    assert [x.text for x in continue_article(ours, second, prose, 1.3)] == [a, b, c, d]
+    assert continue_article(ours, second, prose, 3.0) == ours  # not that much longer
+    assert continue_article(ours, paragraphs(b, d, e), prose, 1.3) == ours  # another text
     for stop in (teaser, caption, copyright_, "Short line."):
         tail = [*paragraphs(a, b, c), *paragraphs(stop), *paragraphs(d)]
-        assert [x.text for x in continue_article(ours, tail, is_prose, 1.3)] == [a, b, c]
+        assert [x.text for x in continue_article(ours, tail, prose, 1.3)] == [a, b, c]
     tail = [*paragraphs(a, b, c), linked, *paragraphs(d)]
-    assert [x.text for x in continue_article(ours, tail, is_prose, 1.3)] == [a, b, c]
+    assert [x.text for x in continue_article(ours, tail, prose, 1.3)] == [a, b, c]
+    # a quotation in the second reading is not the article's running text
+    quoted = [*paragraphs(a, b, c), Block("quote", (Run(d),))]
+    assert [x.text for x in continue_article(ours, quoted, prose, 1.3)] == [a, b, c]
+
+
+def test_the_continuation_keeps_the_pages_order_and_adds_nothing_twice() -> None:
+    from generator.cleaning import default_rules, matches_furniture
+    from generator.combine import continue_article, is_prose
+
+    rules = default_rules()
+
+    def prose(block: Block) -> bool:
+        return is_prose(block, 10, lambda text: matches_furniture(text, rules, blocks=True))
+
+    def texts(blocks: list[Block]) -> list[str]:
+        return [x.text for x in continue_article(ours, blocks, prose, 1.3)]
+
+    p1, p2, p3, p4, p5, p6, p7, p8 = HARBOUR_STORY
+    # a section break has no words: it says nothing of where the paragraphs after it go
+    ours = paragraphs(p1, p2, p7, p8)
+    assert texts(paragraphs(p1, p2, "* * *", p3, p4, p5, p6, p7, p8)) == list(HARBOUR_STORY)
+    # a heading that a quote further down repeats anchors nothing
+    heading = "The board said the ferry would sail"
+    quoting = f"{p5} As the notice put it, {heading.lower()}."
+    ours = paragraphs(p1, p2, p3, quoting)
+    second = [*paragraphs(p1), Block("heading", (Run(heading),)), *paragraphs(p6, p2, p3)]
+    assert texts([*second, *paragraphs(quoting, p7, p8)]) == [p1, p6, p2, p3, quoting, p7, p8]
+    # text the article has, or that came already, is not added again
+    ours = paragraphs(p1, p2, p3)
+    caption = "A caption the page repeats under every photo of the harbour, as pages do."
+    assert texts(paragraphs(p1, p2, p3, caption, p4, caption, caption)) == [
+        p1,
+        p2,
+        p3,
+        caption,
+        p4,
+    ]
+    assert texts(paragraphs(p1, p2, p3, p3 + " " + p4, p5, p6)) == [p1, p2, p3, p5, p6]
+    # a second reading that shares a paragraph but not the rest is another text
+    ours = paragraphs(p1, p2, p3, p4)
+    assert texts(paragraphs(p1, p5, p6, p7, p8, p5 + p6, p7 + p8)) == [p1, p2, p3, p4]
 
 
 def test_a_sentence_cut_around_an_inline_element_is_one_paragraph_again() -> None:
@@ -701,3 +742,23 @@ def test_a_sentence_cut_around_an_inline_element_is_one_paragraph_again() -> Non
         "Two too.",
     ]
     assert Run("DigiTimes", "link", "https://d.example/") in blocks[0].runs
+
+
+def test_readability_reading_gives_each_innermost_block_once() -> None:
+    from generator.combine import readability_blocks
+
+    p1, p2, p3, p4, *_ = HARBOUR_STORY
+    html = page(
+        f"<p>{p1}</p><blockquote><p>{p2}</p></blockquote>"
+        f"<ul><li>{p3}</li></ul><div><p>{p4} <a href='https://x.example/'>More</a></p></div>"
+    ).decode()
+    blocks = readability_blocks(html)
+    assert [(b.kind, b.text) for b in blocks if b.kind != "heading"] == [
+        ("paragraph", p1),
+        ("quote", p2),
+        ("list_item", p3),
+        ("paragraph", f"{p4} More"),
+    ]
+    assert Run("More", "link", "https://x.example/") in blocks[-1].runs
+    for junk in ("", "   ", "<!-- nothing -->", "<html></html>"):
+        assert readability_blocks(junk) == ()
