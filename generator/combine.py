@@ -20,9 +20,9 @@ bench/extraction.py, work on what that keeps:
   (90% of its word 4-shingles) and is `continuation_ratio` times as long, trafilatura
   found only part of the article (a story split into several bodies), and readability's
   prose paragraphs after the last one the two share, and between shared ones, are added
-  where they stand, unless the article has them already. Prose: a paragraph of at least
-  `continuation_min_words` words, mostly not links, ending in a full stop (not an
-  ellipsis: a teaser), not page furniture.
+  where they stand, unless the article has them already. Prose: a paragraph (or a block
+  quote) of at least `continuation_min_words` words, mostly not links, ending in a full
+  stop (not an ellipsis: a teaser), not page furniture.
 
 (Filling in every paragraph readability-lxml found and trafilatura missed was tried too:
 it won on the pages it was tuned on but not under cross-validation, so it is not here.)
@@ -354,13 +354,13 @@ def _block_shingles(blocks: Iterable[Block]) -> Counter[tuple[str, ...]]:
 
 
 def is_prose(block: Block, min_words: int, is_furniture: Callable[[str], bool]) -> bool:
-    """A paragraph of running text: long enough, mostly not links, ending in a full stop
-    (not trailing off, as a teaser's excerpt does), and not page furniture."""
+    """A paragraph (or a block quote) of running text: long enough, mostly not links,
+    ending in a full stop (not trailing off, as a teaser's excerpt does), not furniture."""
     text = block.text.strip()
     total = len(text.split())
     linked = sum(len(r.text.split()) for r in block.runs if r.href)
     return (
-        block.kind == "paragraph"
+        block.kind in ("paragraph", "quote")
         and total >= min_words
         and 2 * linked <= total
         and bool(_SENTENCE_END.search(text))

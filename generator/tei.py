@@ -31,7 +31,7 @@ _SENTENCE_ENDS = '.!?:;\u2026"\u201d\u2019\u00bb)]'
 _CONTINUING = ",.;:!?)]\u2019\u201d%"  # text that starts so goes on with a sentence
 _LINE_BREAKS = ("lb", "row", "tr")  # in a code listing (a table of lines: line numbers beside)
 # Between words of a block: a line break, a cell, a block nested in a block (a sub-list)
-_SPACES = ("lb", "cell", "td", "th", "list", "table", *_BLOCK_TAGS)
+_SPACES = ("lb", "cell", "td", "th", "list", "table", "div", *_BLOCK_TAGS)
 
 
 def tei_blocks(body: Any) -> list[Block]:
@@ -45,12 +45,14 @@ def tei_blocks(body: Any) -> list[Block]:
     return blocks
 
 
-def _container_blocks(container: Any, blocks: list[Block]) -> None:
+def _container_blocks(container: Any, blocks: list[Block], quoted: bool = False) -> None:
     """The blocks of an element that holds blocks (the body, a list, a table, a quote of
     paragraphs, a division trafilatura kept): its blocks, its listings, the blocks of the
-    containers in it, and its loose text and inline elements as paragraphs between them."""
-    in_quote = container.tag == "quote"
+    containers in it, and its loose text and inline elements as paragraphs between them.
+    Within a quote, paragraphs are quotes."""
+    in_quote = quoted or container.tag == "quote"
     loose_kind: BlockKind = "quote" if in_quote else "paragraph"
+    _hoist_listings(container)
     _rejoin_paragraphs(container)
     loose = _loose(container.text)
     for child in list(container):
@@ -61,16 +63,16 @@ def _container_blocks(container: Any, blocks: list[Block]) -> None:
             loose.append(child)  # inline (emphasis, a link, a line break), tail too
             continue
         _add(blocks, loose_kind, _runs(loose))
-        if child.tag == "code":
+        if _is_listing(child):
             _add(blocks, "paragraph", _listing_runs(child))
         elif _is_block(child):
             _add(
                 blocks,
-                "quote" if in_quote else _BLOCK_TAGS[child.tag],
+                "quote" if in_quote and child.tag in ("p", "quote") else _BLOCK_TAGS[child.tag],
                 _runs(child),
             )
         else:
-            _container_blocks(child, blocks)
+            _container_blocks(child, blocks, in_quote)
         loose = _loose(child.tail)
     _add(blocks, loose_kind, _runs(loose))
 
@@ -136,20 +138,41 @@ def _append_text(element: Any, text: str | None) -> None:
 
 
 def _is_block(element: Any) -> bool:
-    """Whether an element is one block: a block element (a quote only when its text is its
-    own, not paragraphs), or a code listing (lines, or a table of them)."""
+    """Whether an element is one block: a block element (a quote only when it holds no
+    blocks of its own), or a code listing."""
     if element.tag == "quote":
-        return element.find("p") is None
-    if element.tag == "code":
-        return "\n" in "".join(element.itertext()) or any(
-            e.tag in _LINE_BREAKS for e in element.iterdescendants()
-        )
-    return element.tag in _BLOCK_TAGS
+        return not _holds_blocks(element)
+    return element.tag in _BLOCK_TAGS or _is_listing(element)
+
+
+def _is_listing(element: Any) -> bool:
+    """A code element of several lines (or a table of them), not code within a sentence."""
+    return element.tag == "code" and (
+        "\n" in "".join(element.itertext()).strip()
+        or any(e.tag in _LINE_BREAKS for e in element.iterdescendants())
+    )
 
 
 def _holds_blocks(element: Any) -> bool:
     """Whether an element holds blocks (then it is a container, not inline text)."""
-    return any(e.tag in _BLOCK_TAGS for e in element.iterdescendants())
+    return any(e.tag in _BLOCK_TAGS or _is_listing(e) for e in element.iterdescendants())
+
+
+def _hoist_listings(container: Any) -> None:
+    """A code listing inside a paragraph (`<p>Then run:<lb/><code>make\nmake install
+    </code></p>`, as trafilatura gives it) stands on its own, between the paragraph's text
+    before it and after it."""
+    for paragraph in [c for c in container if c.tag == "p"]:
+        listing = next((c for c in paragraph if _is_listing(c)), None)
+        while listing is not None:
+            rest = etree.Element("p")
+            rest.text, listing.tail = listing.tail, None
+            rest.extend(listing.itersiblings())
+            rest.tail, paragraph.tail = paragraph.tail, None
+            paragraph.addnext(listing)
+            listing.addnext(rest)
+            paragraph = rest
+            listing = next((c for c in paragraph if _is_listing(c)), None)
 
 
 def _loose(text: str | None) -> Any:

@@ -668,9 +668,11 @@ def test_the_continuation_takes_prose_where_it_stands_and_nothing_else() -> None
         assert [x.text for x in continue_article(ours, tail, prose, 1.3)] == [a, b, c]
     tail = [*paragraphs(a, b, c), linked, *paragraphs(d)]
     assert [x.text for x in continue_article(ours, tail, prose, 1.3)] == [a, b, c]
-    # a quotation in the second reading is not the article's running text
+    # a block quote goes on with the article, as a quote; a list is no running text
     quoted = [*paragraphs(a, b, c), Block("quote", (Run(d),))]
-    assert [x.text for x in continue_article(ours, quoted, prose, 1.3)] == [a, b, c]
+    assert [x.kind for x in continue_article(ours, quoted, prose, 1.3)][-1] == "quote"
+    listed = [*paragraphs(a, b, c), Block("list_item", (Run(d),))]
+    assert [x.text for x in continue_article(ours, listed, prose, 1.3)] == [a, b, c]
 
 
 def test_the_continuation_keeps_the_pages_order_and_adds_nothing_twice() -> None:
@@ -762,3 +764,38 @@ def test_readability_reading_gives_each_innermost_block_once() -> None:
     assert Run("More", "link", "https://x.example/") in blocks[-1].runs
     for junk in ("", "   ", "<!-- nothing -->", "<html></html>"):
         assert readability_blocks(junk) == ()
+
+
+def test_code_listings_and_divisions_in_trafilatura_xml() -> None:
+    from lxml import etree
+
+    from generator.tei import tei_blocks
+
+    def kinds_and_texts(xml: str) -> list[tuple[str, str]]:
+        return [(b.kind, b.text) for b in tei_blocks(etree.fromstring(xml))]
+
+    # a listing inside a paragraph stands on its own, its lines kept
+    assert kinds_and_texts(
+        "<body><p>Then run:<lb/><code>make\nmake install</code> and wait.</p></body>"
+    ) == [
+        ("paragraph", "Then run:"),
+        ("paragraph", "make\nmake install"),
+        ("paragraph", "and wait."),
+    ]
+    # code within a sentence, even with a stray line break at its end, stays in it
+    assert kinds_and_texts("<body><p>Use <code>ls\n</code> to list.</p></body>") == [
+        ("paragraph", "Use ls to list.")
+    ]
+    # a body that is one listing is an article
+    assert kinds_and_texts("<body><code>a = 1\nb = 2</code></body>") == [
+        ("paragraph", "a = 1\nb = 2")
+    ]
+    # divisions trafilatura left do not run words together; a quote's divisions are quoted
+    assert kinds_and_texts("<body><div>alpha</div><div>beta</div><p>Gamma.</p></body>") == [
+        ("paragraph", "alpha beta"),
+        ("paragraph", "Gamma."),
+    ]
+    assert kinds_and_texts("<body><quote><div><p>One.</p><p>Two.</p></div></quote></body>") == [
+        ("quote", "One."),
+        ("quote", "Two."),
+    ]
