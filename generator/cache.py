@@ -96,6 +96,26 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _article_key(code: str, request: CleanRequest) -> str:
+    """The key of a cleaned article: the code that cleans it and all it is cleaned from."""
+    text = f"{code}{(request.markdown, request.hints, request.html)!r}\0{request.raw}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# The libraries that read saved pages: another version may extract other text.
+_EXTRACTORS = ("trafilatura", "readability-lxml", "lxml", "webencodings", "beautifulsoup4")
+
+
+@cache
+def extractor_versions() -> str:
+    """The versions of the libraries that read saved pages, for the keys of their cached
+    articles (looked up only for a site with saved pages: it takes a few hundredths of a
+    second)."""
+    from importlib.metadata import version
+
+    return " ".join(f"{name} {version(name)}" for name in _EXTRACTORS)
+
+
 def _walk(folder: Path) -> list[tuple[str, str]]:
     """Every file under folder, following links and skipping hidden names, in a fixed
     order: (its path, its path relative to folder). Strings, not Paths: pathlib's objects
@@ -387,14 +407,8 @@ class BuildCache:
                 self._articles.update(self._read_pickle(_articles_file(bucket)))
             self._articles_read = set(self._articles)
         code = code_fingerprint()
-        keys = [
-            hashlib.sha256(
-                (code + repr((r.markdown, r.hints, r.html)) + "\0" + r.raw).encode(
-                    "utf-8", "surrogatepass"
-                )
-            ).hexdigest()
-            for r in requests
-        ]
+        html_code = code + extractor_versions() if any(r.html for r in requests) else code
+        keys = [_article_key(html_code if r.html else code, r) for r in requests]
         missing = [i for i, key in enumerate(keys) if key not in self._articles]
         cleaned = parallel_map(clean_request, [requests[i] for i in missing], jobs)
         for index, article in zip(missing, cleaned, strict=True):

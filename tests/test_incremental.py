@@ -518,3 +518,37 @@ def test_a_damaged_or_foreign_cache_is_noted_under_verbose(project: Path, tmp_pa
     assert "note: ignored the build cache's verified-quotes.json" in verbose.stderr
     build(project, tmp_path / "clean", use_cache=False)  # as the command line, no URL
     assert tree_digest(project / "output") == tree_digest(tmp_path / "clean")
+
+
+def test_a_saved_pages_cached_article_is_keyed_by_the_extractors_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another trafilatura or readability-lxml may extract other text from the same page:
+    an upgrade re-extracts saved pages, and leaves the cleaned text files cached."""
+    import generator.cache as cache_module
+    from generator.cleaning import CleanHints
+    from generator.extract import CleanRequest
+
+    from .test_extract import HARBOUR_STORY, page
+
+    cleaned: list[bool] = []
+    real = cache_module.clean_request
+    monkeypatch.setattr(cache_module, "clean_request", lambda r: cleaned.append(r.html) or real(r))
+    html = page("".join(f"<p>{s}</p>" for s in HARBOUR_STORY)).decode()
+    requests = [
+        CleanRequest(html, None, CleanHints(), html=True),
+        CleanRequest("\n\n".join(HARBOUR_STORY), False, CleanHints()),
+    ]
+
+    def clean(versions: str) -> None:
+        monkeypatch.setattr(cache_module, "extractor_versions", lambda: versions)
+        store = cache_module.BuildCache(tmp_path)
+        store.clean_all(requests)
+        store._save_articles()
+
+    clean("trafilatura 2.3.1")
+    assert cleaned == [True, False]
+    clean("trafilatura 2.3.1")
+    assert cleaned == [True, False]  # both from the cache
+    clean("trafilatura 2.4.0")
+    assert cleaned == [True, False, True]  # the saved page only
