@@ -17,9 +17,10 @@ two means):
 The dev score of the HTML mode is measured on the pages the code was developed on, so it
 flatters. Cross-validation measures what generalises: the pages are split into K folds;
 for each fold, the thresholds of generator/combine.py's rules are chosen on the other
-folds (the best F1 over a small grid, on a tie the setting that keeps the most of the
-article) and scored on the fold; the mean over the folds is printed beside the dev score,
-and the same without the guard and without readability's continuation. Each page is
+folds (the best F1 over a small grid; on a tie the first in the grid's order, which puts
+first the guard, the switch and the continuation that keep the most of the article) and
+scored on the fold; the mean over the folds is printed beside the dev score, and the same
+without the guard and without readability's continuation. Each page is
 read once (the extractors' raw output is kept for the run), so the grid costs only our own
 rules, spread over the cores.
 

@@ -506,3 +506,30 @@ def test_snippet_benchmark_counts_wanted_and_unwanted_snippets(tmp_path: Path) -
         "trafilatura html",
         "readability-lxml html",
     }
+
+
+def test_cross_validation_chooses_per_fold_from_counts_taken_on_every_core() -> None:
+    """The grid's counts, taken in forked workers, equal those taken here; a setting that
+    loses the article is chosen by no fold."""
+    import extraction as bench_extraction
+
+    from generator.combine import CombineSettings
+    from generator.extract import combine, read_page
+
+    from .test_extract import HARBOUR_STORY, page
+
+    bodies = [HARBOUR_STORY[i:] + HARBOUR_STORY[:i] for i in range(4)]
+    readings = [read_page(page("".join(f"<p>{s}</p>" for s in b)).decode()) for b in bodies]
+    truths = ["\n".join(b) for b in bodies]
+    good = CombineSettings()
+    bad = CombineSettings(link_share=0.0, guard_share=1.0)  # every block a link list, unguarded
+    grid = [bad, good]
+    counts = bench_extraction.grid_counts(readings, truths, grid)
+    assert counts[good] == [
+        bench_extraction.page_counts(t, combine(r).article.text)
+        for r, t in zip(readings, truths, strict=True)
+    ]
+    mean, chosen, on_all = bench_extraction.cross_validate(counts, 2, grid)
+    assert chosen == [good, good] and on_all == good
+    assert mean["f1"] == 1.0
+    assert bench_extraction.score_counts(counts[bad])["recall"] < 0.5
