@@ -79,7 +79,8 @@ class CombineSettings:
 
 @dataclass(frozen=True)
 class EmbeddedPosts:
-    """A page's embedded posts, and its visible text (to find where a block stands)."""
+    """A page's embedded posts, and its visible text without spaces (to find where a
+    block stands)."""
 
     posts: tuple[Block, ...]
     page_text: str
@@ -178,7 +179,7 @@ def embedded_posts(html: str) -> EmbeddedPosts:
         return EmbeddedPosts((), "")
     for element in tree.iter(*_INVISIBLE):
         element.drop_tree()
-    page_text = " ".join(tree.text_content().split())
+    page_text = "".join(tree.text_content().split())  # spaceless: see _position
     posts = tuple(Block("quote", runs) for runs in map(_element_runs, tree.xpath(_TWEETS)) if runs)
     return EmbeddedPosts(posts, page_text)
 
@@ -240,8 +241,9 @@ def add_posts(blocks: list[Block], posts: Sequence[Block], page_text: str) -> li
 
 
 def _position(text: str, page_text: str) -> int | None:
-    """Where text starts in the page's visible text (its first words), if it is found."""
-    key = " ".join(text.split())[:60]
+    """Where text starts in the page's visible text (its first words), if it is found.
+    Both without spaces: where a line break stood, one has a space and the other none."""
+    key = "".join(text.split())[:60]
     where = page_text.find(key) if key else -1
     return where if where >= 0 else None
 

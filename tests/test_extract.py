@@ -359,6 +359,9 @@ def test_embedded_posts_inside_the_article_are_kept_in_place() -> None:
         b"<footer>", b"<aside>" + tweet.encode() + b"</aside><footer>"
     )
     assert "north quay is open again" not in extract_html(sidebar).article.text
+    # a post whose lines are broken (<br>) is found on the page all the same
+    broken = body.replace(b"open again, ", b"open again.<br>Thanks.<br>")
+    assert "open again. Thanks." in extract_html(broken).article.text
 
 
 def test_link_lists_go_and_prose_with_links_stays() -> None:
