@@ -103,7 +103,10 @@ def _article_key(code: str, request: CleanRequest) -> str:
 
 
 # The libraries that read saved pages: another version may extract other text.
-_EXTRACTORS = ("trafilatura", "readability-lxml", "lxml", "webencodings", "beautifulsoup4")
+_EXTRACTORS = (
+    *("trafilatura", "htmldate", "justext", "readability-lxml", "lxml", "lxml_html_clean"),
+    *("webencodings", "beautifulsoup4", "charset-normalizer", "chardet"),
+)
 
 
 @cache
@@ -111,9 +114,15 @@ def extractor_versions() -> str:
     """The versions of the libraries that read saved pages, for the keys of their cached
     articles (looked up only for a site with saved pages: it takes a few hundredths of a
     second)."""
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    return " ".join(f"{name} {version(name)}" for name in _EXTRACTORS)
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:  # an optional one (a charset detector)
+            return "-"
+
+    return " ".join(f"{name} {installed(name)}" for name in _EXTRACTORS)
 
 
 def _walk(folder: Path) -> list[tuple[str, str]]:

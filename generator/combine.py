@@ -31,7 +31,7 @@ it won on the pages it was tuned on but not under cross-validation, so it is not
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -59,7 +59,7 @@ _SENTENCE_END = re.compile(r"[.!?\"\u201d\u2019\u00bb]$")
 TRAILING_OFF = re.compile(r"(\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\])\s*$")
 _HOLDS = 0.9  # the share of trafilatura's text readability's must hold to continue it
 _ANCHOR_SHINGLES = 3  # a paragraph with fewer shingles is too short to say where it stands
-_SEEN = 0.2  # a paragraph with more of its shingles in the article already is no new text
+_SEEN = 0.5  # a paragraph with more of its shingles in the article already is no new text
 _TWEETS = '//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")]'
 
 
@@ -328,12 +328,13 @@ def _anchors(blocks: tuple[Block, ...], second: tuple[Block, ...]) -> dict[int, 
 
 
 def _in_order(matches: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The longest chain of (paragraph, block) matches whose blocks never go back."""
+    """The longest chain of (paragraph, block) matches whose blocks go forward (one
+    paragraph per block: a line repeated all over the page cannot outvote the text)."""
     ends: list[int] = []  # ends[n]: the smallest block that ends a chain of n + 1 matches
     chain_end: list[int] = []  # the match (its position) that ends that chain
     previous: list[int | None] = []  # for each match, the one before it in its chain
     for position, (_, block) in enumerate(matches):
-        n = bisect_right(ends, block)
+        n = bisect_left(ends, block)
         previous.append(chain_end[n - 1] if n else None)
         if n == len(ends):
             ends.append(block)

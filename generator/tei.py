@@ -80,31 +80,38 @@ def _container_blocks(container: Any, blocks: list[Block], quoted: bool = False)
 def _rejoin_paragraphs(container: Any) -> None:
     """Make one paragraph again of a sentence trafilatura cut around an inline element
     (its fallback does: `<p>... a report by </p><hi>DigiTimes</hi><p>. A preview ...</p>`):
-    a paragraph that does not end a sentence takes the inline elements after it when the
-    text after them continues the sentence (a lower-case letter or punctuation), and the
-    paragraph that continues it."""
+    a paragraph that does not end a sentence takes the inline elements with text after it
+    when the text that follows it goes on with the sentence (lower case or punctuation),
+    and the paragraph after them when that goes on too."""
     children = [c for c in container if isinstance(c.tag, str)]
     index = 0
     while index < len(children):
         paragraph = children[index]
-        inline = list(takewhile(_is_inline, children[index + 1 :]))
-        rest = children[index + 1 + len(inline) :]
-        tail = (inline[-1].tail if inline else paragraph.tail) or ""
-        following = rest[0] if rest and rest[0].tag == "p" and not tail.strip() else None
-        goes_on = _continues(following.text if following is not None else tail)
-        if not inline or paragraph.tag != "p" or _ends_sentence(paragraph) or not goes_on:
-            index += 1
+        index += 1
+        if paragraph.tag != "p" or index == len(children) or not _is_inline(children[index]):
             continue
-        _append_text(paragraph, paragraph.tail or _space_before(inline[0].text))
+        if _ends_sentence(paragraph):
+            continue
+        inline = list(takewhile(_is_inline, children[index:]))
+        rest = children[index + len(inline) :]
+        lead, tail = paragraph.tail or "", inline[-1].tail or ""
+        following = rest[0] if rest and rest[0].tag == "p" and not tail.strip() else None
+        after = following.text if following is not None else tail
+        if not "".join("".join(e.itertext()) for e in inline).strip():
+            continue  # an image or a line break between paragraphs cuts no sentence
+        if not _continues(lead if lead.strip() else after):
+            continue
+        _append_text(paragraph, _space_before(lead or "".join(inline[0].itertext())) + lead)
         paragraph.tail = None
         paragraph.extend(inline)  # moved, tails and all
-        if following is not None:
+        if following is not None and _continues(following.text):
             _append_text(paragraph, _space_before(following.text) + (following.text or ""))
             paragraph.extend(list(following))
             paragraph.tail = following.tail
             container.remove(following)
-        # the same paragraph may go on past the next cut
-        children[index + 1 :] = rest[1:] if following is not None else rest
+            rest = rest[1:]
+        children[index:] = rest
+        index -= 1  # the same paragraph may go on past the next cut
 
 
 def _space_before(text: str | None) -> str:

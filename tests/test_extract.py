@@ -710,7 +710,14 @@ def test_the_continuation_keeps_the_pages_order_and_adds_nothing_twice() -> None
         caption,
         p4,
     ]
-    assert texts(paragraphs(p1, p2, p3, p3 + " " + p4, p5, p6)) == [p1, p2, p3, p5, p6]
+    # a new paragraph that quotes a phrase of the article is new all the same
+    quoting = f"{p5} The notice said that {' '.join(p2.split()[:9])}."
+    assert texts(paragraphs(p1, p2, p3, quoting, p6)) == [p1, p2, p3, quoting, p6]
+    # a line repeated all over the page does not outvote the article's paragraphs
+    warning = "Warning: the template on line 12 of the page could not be read by the server."
+    ours = paragraphs(warning, p1, p2, p3)
+    second = paragraphs(p1, p5, p2, p3, *[warning] * 6)
+    assert texts(second) == [warning, p1, p5, p2, p3]
     # a second reading that shares a paragraph but not the rest is another text
     ours = paragraphs(p1, p2, p3, p4)
     assert texts(paragraphs(p1, p5, p6, p7, p8, p5 + p6, p7 + p8)) == [p1, p2, p3, p4]
@@ -801,4 +808,39 @@ def test_code_listings_and_divisions_in_trafilatura_xml() -> None:
     assert kinds_and_texts("<body><quote><div><p>One.</p><p>Two.</p></div></quote></body>") == [
         ("quote", "One."),
         ("quote", "Two."),
+    ]
+
+
+def test_rejoining_keeps_spaces_and_joins_only_a_cut_sentence() -> None:
+    from lxml import etree
+
+    from generator.tei import tei_blocks
+
+    def texts(xml: str) -> list[str]:
+        return [b.text for b in tei_blocks(etree.fromstring(f"<body>{xml}</body>"))]
+
+    # the inline element's text starts in a child; three cuts in one sentence
+    assert texts(
+        "<p>a report by</p><hi><ref target='https://x.example/'>DigiTimes</ref></hi>"
+        "<p>, a paper, and by</p><hi>Nikkei</hi><p>, another.</p>"
+    ) == ["a report by DigiTimes, a paper, and by Nikkei, another."]
+    assert texts(
+        "<p>Der</p><hi>Kläger</hi><p>sei in einem Alter, in dem er arbeiten kann.</p>"
+    ) == ["Der Kläger sei in einem Alter, in dem er arbeiten kann."]
+    # a new sentence after the paragraph, or only an image between two paragraphs: no cut
+    assert texts("<p>Install the tool</p>Then run <code>ls</code> to see it.") == [
+        "Install the tool",
+        "Then run ls to see it.",
+    ]
+    assert texts("<p>Photo: Apple</p><graphic src='a.jpg'/><p>iPhone sales fell.</p>") == [
+        "Photo: Apple",
+        "iPhone sales fell.",
+    ]
+    # several listings in one paragraph each stand on their own, in order
+    assert texts("<p>A:<code>a = 1\nb = 2</code>then B:<code>c = 3\nd = 4</code>done.</p>") == [
+        "A:",
+        "a = 1\nb = 2",
+        "then B:",
+        "c = 3\nd = 4",
+        "done.",
     ]
