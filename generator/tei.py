@@ -88,11 +88,13 @@ def _rejoin_paragraphs(container: Any) -> None:
     while index < len(children):
         paragraph = children[index]
         index += 1
-        if paragraph.tag != "p" or index == len(children) or not _is_inline(children[index]):
+        if paragraph.tag != "p" or index == len(children):
             continue
         if _ends_sentence(paragraph):
             continue
-        inline = list(takewhile(_is_inline, children[index:]))
+        inline = list(takewhile(_joins_a_sentence, children[index:]))
+        if not inline:
+            continue
         rest = children[index + len(inline) :]
         lead, tail = paragraph.tail or "", inline[-1].tail or ""
         following = rest[0] if rest and rest[0].tag == "p" and not tail.strip() else None
@@ -112,6 +114,12 @@ def _rejoin_paragraphs(container: Any) -> None:
             rest = rest[1:]
         children[index:] = rest
         index -= 1  # the same paragraph may go on past the next cut
+
+
+def _joins_a_sentence(element: Any) -> bool:
+    """An inline element that may stand inside a cut sentence: not code, which trafilatura
+    leaves between paragraphs only where the page displayed it on lines of its own."""
+    return element.tag != "code" and _is_inline(element)
 
 
 def _space_before(text: str | None) -> str:

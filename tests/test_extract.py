@@ -827,8 +827,23 @@ def test_rejoining_keeps_spaces_and_joins_only_a_cut_sentence() -> None:
     assert texts(
         "<p>Der</p><hi>Kläger</hi><p>sei in einem Alter, in dem er arbeiten kann.</p>"
     ) == ["Der Kläger sei in einem Alter, in dem er arbeiten kann."]
+    # text after the paragraph that goes on with it; loose text after the joined piece
+    assert texts("<p>Install the tool</p>and then run <hi>ls</hi> to see it.<p>Next.</p>") == [
+        "Install the tool and then run ls to see it.",
+        "Next.",
+    ]
+    assert texts("<p>a report by</p><hi>Nikkei</hi><p>, a paper.</p>and loose text") == [
+        "a report by Nikkei, a paper.",
+        "and loose text",
+    ]
+    # code between paragraphs was displayed on its own: the sentence is not joined across it
+    assert texts("<p>simply running</p><code>pipenv install</code><p>will install it.</p>") == [
+        "simply running",
+        "pipenv install",
+        "will install it.",
+    ]
     # a new sentence after the paragraph, or only an image between two paragraphs: no cut
-    assert texts("<p>Install the tool</p>Then run <code>ls</code> to see it.") == [
+    assert texts("<p>Install the tool</p>Then run <hi>ls</hi> to see it.") == [
         "Install the tool",
         "Then run ls to see it.",
     ]
