@@ -2,9 +2,11 @@
 
 Every word trafilatura found must reach a block: its block elements (paragraphs,
 headings, list items, quotes, table rows) each make one; a code listing makes one, a line
-per line; and text it left beside its blocks (the words after a heading with no paragraph
-of their own, text between two paragraphs) makes a paragraph of its own. Only emphasis,
-inline code and http(s) links are kept of the markup.
+per line (standing on its own even inside a paragraph); text it left beside its blocks
+(the words after a heading with no paragraph of their own, text between two paragraphs)
+makes a paragraph of its own; and a sentence its fallback cut in three around a link or an
+emphasis is one paragraph again. Only emphasis, inline code and http(s) links are kept of
+the markup.
 """
 
 from __future__ import annotations
