@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Literal
 
@@ -63,13 +62,30 @@ def read_page(
 ) -> Page:
     """Read one Markdown page; raise BuildError listing everything wrong with it."""
     rel = path.relative_to(root).as_posix()
-    return _page_of(read_text(path, rel, max_bytes), rel, path.stem, section)
+    return _remembered_page(read_text(path, rel, max_bytes), rel, path.stem, section)
 
 
-@functools.lru_cache(maxsize=1024)
+# Per file, its last text (with its stem and section) and the Page it gave.
+_LAST_PAGES: dict[str, tuple[tuple[str, str, str], Page]] = {}
+
+
+def _remembered_page(
+    text: str, rel: str, stem: str, section: Literal["topics", "pages", "home"]
+) -> Page:
+    """The page a file holds, remembered: serve reads every page on each rebuild, and an
+    unchanged file then gives the very same Page, which later stages compare at once. Only
+    each file's last version is kept, so a long editing session does not grow the memory."""
+    key = (text, stem, section)
+    last = _LAST_PAGES.get(rel)
+    if last is not None and last[0] == key:
+        return last[1]
+    page = _page_of(text, rel, stem, section)
+    _LAST_PAGES[rel] = (key, page)
+    return page
+
+
 def _page_of(text: str, rel: str, stem: str, section: Literal["topics", "pages", "home"]) -> Page:
-    """The page a file holds (remembered: serve reads every page on each rebuild, and an
-    unchanged file then gives the very same Page, which later stages compare at once)."""
+    """The page a file holds."""
     if not text.strip():
         raise BuildError([Problem(rel, None, "file is empty", "add front matter and text")])
     meta, body, body_line = split_front_matter(text, rel)
