@@ -306,25 +306,38 @@ def _anchors(blocks: tuple[Block, ...], second: tuple[Block, ...]) -> dict[int, 
     the block of ours that holds it}, in the same order in both (the longest such chain: a
     heading that matches a quote further down is no anchor); nothing when the second
     reading holds less than `_HOLDS` of blocks' text (then it is another text). Shingles
-    are counted within blocks, and a paragraph with fewer than `_ANCHOR_SHINGLES` of them
-    (a separator, a short line) anchors nothing."""
+    are counted within blocks; a paragraph with fewer than `_ANCHOR_SHINGLES` of them (a
+    subheading, a short line) is held only by a block with the very same words, and one
+    without words (a separator) anchors nothing."""
     ours = _block_shingles(blocks)
     total = sum(ours.values())
     if not total or sum((ours & _block_shingles(second)).values()) < _HOLDS * total:
         return {}
     where: dict[tuple[str, ...], list[int]] = {}
+    short: dict[str, int] = {}  # a short block's words: the first block that has them
     for index, block in enumerate(blocks):
-        for shingle in set(shingles(block.text)):
+        own = set(shingles(block.text))
+        for shingle in own:
             where.setdefault(shingle, []).append(index)
+        if own and len(own) < _ANCHOR_SHINGLES:
+            short.setdefault(_words_of(block.text), index)
     matches = []
     for index, paragraph in enumerate(second):
         own = set(shingles(paragraph.text))
         votes = Counter(k for shingle in own for k in where.get(shingle, ()))
-        if len(own) >= _ANCHOR_SHINGLES and votes:
+        if own and len(own) < _ANCHOR_SHINGLES:
+            if _words_of(paragraph.text) in short:
+                matches.append((index, short[_words_of(paragraph.text)]))
+        elif votes:
             holder, count = min(votes.items(), key=lambda item: (-item[1], item[0]))
             if 2 * count >= len(own):
                 matches.append((index, holder))
     return dict(_in_order(matches))
+
+
+def _words_of(text: str) -> str:
+    """A text's words, case-folded: the same short line in both readings."""
+    return " ".join(re.findall(r"\w+", text)).casefold()
 
 
 def _in_order(matches: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -713,6 +713,10 @@ def test_the_continuation_keeps_the_pages_order_and_adds_nothing_twice() -> None
     # a new paragraph that quotes a phrase of the article is new all the same
     quoting = f"{p5} The notice said that {' '.join(p2.split()[:9])}."
     assert texts(paragraphs(p1, p2, p3, quoting, p6)) == [p1, p2, p3, quoting, p6]
+    # a subheading both readings have holds the paragraph that follows it below it
+    ours = [*paragraphs(p1), Block("heading", (Run("Background"),)), *paragraphs(p3)]
+    second = [*paragraphs(p1), Block("heading", (Run("Background"),)), *paragraphs(p2, p3)]
+    assert texts(second) == [p1, "Background", p2, p3]
     # a line repeated all over the page does not outvote the article's paragraphs
     warning = "Warning: the template on line 12 of the page could not be read by the server."
     ours = paragraphs(warning, p1, p2, p3)
