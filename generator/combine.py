@@ -324,11 +324,13 @@ def _anchors(blocks: tuple[Block, ...], second: tuple[Block, ...]) -> dict[int, 
     matches = []
     for index, paragraph in enumerate(second):
         own = set(shingles(paragraph.text))
-        votes = Counter(k for shingle in own for k in where.get(shingle, ()))
         if own and len(own) < _ANCHOR_SHINGLES:
-            if _words_of(paragraph.text) in short:
-                matches.append((index, short[_words_of(paragraph.text)]))
-        elif votes:
+            holder = short.get(_words_of(paragraph.text))
+            if holder is not None:
+                matches.append((index, holder))
+            continue
+        votes = Counter(k for shingle in own for k in where.get(shingle, ()))
+        if votes:
             holder, count = min(votes.items(), key=lambda item: (-item[1], item[0]))
             if 2 * count >= len(own):
                 matches.append((index, holder))

@@ -61,7 +61,7 @@ def _container_blocks(container: Any, blocks: list[Block], quoted: bool = False)
         if not isinstance(child.tag, str):  # a comment or processing instruction
             _append_text(loose, child.tail)
             continue
-        if not (_is_block(child) or _holds_blocks(child)):
+        if _is_inline(child):
             loose.append(child)  # inline (emphasis, a link, a line break), tail too
             continue
         _add(blocks, loose_kind, _runs(loose))
@@ -180,8 +180,7 @@ def _hoist_listings(container: Any) -> None:
     </code></p>`, as trafilatura gives it) stands on its own, between the paragraph's text
     before it and after it."""
     for paragraph in [c for c in container if c.tag == "p"]:
-        listing = next((c for c in paragraph if _is_listing(c)), None)
-        while listing is not None:
+        while (listing := next((c for c in paragraph if _is_listing(c)), None)) is not None:
             rest = etree.Element("p")
             rest.text, listing.tail = listing.tail, None
             rest.extend(listing.itersiblings())
@@ -189,7 +188,6 @@ def _hoist_listings(container: Any) -> None:
             paragraph.addnext(listing)
             listing.addnext(rest)
             paragraph = rest
-            listing = next((c for c in paragraph if _is_listing(c)), None)
 
 
 def _loose(text: str | None) -> Any:
