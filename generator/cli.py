@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import traceback
@@ -256,6 +257,11 @@ def run() -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The libraries' own log lines (readability-lxml logs a traceback for a page it cannot
+    # parse, bs4 a warning for undecodable bytes) are not for the writer: what went wrong
+    # with an input is reported here, by file and with a hint. A handler on the root
+    # logger keeps Python from printing them to stderr.
+    logging.getLogger().addHandler(logging.NullHandler())
     parser = make_parser()
     args = parser.parse_args(argv)
     if args.command == "extract":
