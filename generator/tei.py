@@ -15,8 +15,6 @@ from copy import deepcopy
 from itertools import takewhile
 from typing import Any
 
-from lxml import etree
-
 from .combine import element_runs, strip_runs
 from .models import Block, BlockKind, Run, RunStyle
 from .textnorm import clean_whitespace
@@ -181,8 +179,7 @@ def _hoist_listings(container: Any) -> None:
     before it and after it."""
     for paragraph in [c for c in container if c.tag == "p"]:
         while (listing := next((c for c in paragraph if _is_listing(c)), None)) is not None:
-            rest = etree.Element("p")
-            rest.text, listing.tail = listing.tail, None
+            rest, listing.tail = _loose(listing.tail), None
             rest.extend(listing.itersiblings())
             rest.tail, paragraph.tail = paragraph.tail, None
             paragraph.addnext(listing)
@@ -192,6 +189,8 @@ def _hoist_listings(container: Any) -> None:
 
 def _loose(text: str | None) -> Any:
     """A paragraph to gather loose text and inline elements in."""
+    from lxml import etree  # imported here: a site without saved pages never needs it
+
     paragraph = etree.Element("p")
     paragraph.text = text
     return paragraph
